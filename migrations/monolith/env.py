@@ -1,0 +1,43 @@
+"""Alembic environment of the `monolith` schema: its tables and its own version table."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from shop_monolith.db import SCHEMA, make_engine
+from shop_monolith.models import Base
+from shop_monolith.settings import Settings
+from sqlalchemy import text
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # Only this environment's schema: other schemas have their own environments.
+    schema = getattr(obj, "schema", None) if type_ == "table" else None
+    return type_ != "table" or schema in (SCHEMA, None)
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(Settings().database_url)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+            connection.commit()
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            version_table_schema=SCHEMA,
+            include_schemas=True,
+            include_object=include_object,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (--sql) mode is not supported; run against a database.")
+run_migrations_online()

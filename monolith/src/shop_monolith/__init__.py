@@ -1,0 +1,1 @@
+"""The shop monolith: a layered Flask application (web -> services -> repositories -> models)."""

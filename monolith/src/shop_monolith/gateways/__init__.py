@@ -1,0 +1,1 @@
+"""Gateways: clients of systems outside the shop (the payment provider)."""

@@ -1,0 +1,1 @@
+"""Repositories: queries and writes over the models, one module per table group."""

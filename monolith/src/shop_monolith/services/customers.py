@@ -1,0 +1,73 @@
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from shop_monolith.models import Customer
+from shop_monolith.repositories.customers import CustomerRepository
+from shop_monolith.services.errors import AuthenticationFailed, Conflict, NotFound
+from shop_monolith.services.security import (
+    Principal,
+    hash_password,
+    issue_token,
+    password_matches,
+)
+from shop_monolith.services.transactions import commit_or_conflict
+
+# Verifying against a real hash when the email is unknown keeps login time the same either way.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def register(session: Session, *, email: str, password: str, name: str) -> Customer:
+    email = normalise_email(email)
+    customers = CustomerRepository(session)
+    taken = Conflict("email-taken", "An account with this email exists already.")
+    if customers.by_email(email) is not None:
+        raise taken
+    customer = Customer(email=email, name=name, password_hash=hash_password(password))
+    customers.add(customer)
+    commit_or_conflict(session, taken.code, taken.detail)
+    return customer
+
+
+def log_in(
+    session: Session, *, email: str, password: str, secret: str, ttl_seconds: int
+) -> IssuedToken:
+    customer = CustomerRepository(session).by_email(normalise_email(email))
+    hash_to_check = customer.password_hash if customer else _DUMMY_HASH
+    if not password_matches(hash_to_check, password) or customer is None:
+        raise AuthenticationFailed("invalid-credentials", "The email or password is wrong.")
+    principal = Principal(customer_id=customer.id, role=customer.role)
+    token = issue_token(principal, secret=secret, ttl_seconds=ttl_seconds)
+    return IssuedToken(access_token=token, expires_in=ttl_seconds)
+
+
+def get_customer(session: Session, customer_id: uuid.UUID) -> Customer:
+    customer = CustomerRepository(session).get(customer_id)
+    if customer is None:
+        raise NotFound("The customer")
+    return customer
+
+
+def ensure_admin(session: Session, *, email: str, password: str, name: str = "Admin") -> Customer:
+    """Create the admin account, or make an existing account admin with this password."""
+    customers = CustomerRepository(session)
+    email = normalise_email(email)
+    customer = customers.by_email(email)
+    if customer is None:
+        customer = Customer(email=email, name=name, password_hash="")
+        customers.add(customer)
+    customer.password_hash = hash_password(password)
+    customer.role = "admin"
+    session.commit()
+    return customer

@@ -1,0 +1,45 @@
+"""Errors the services raise; the web layer turns each code into a problem type and status."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ServiceError(Exception):
+    code: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+class NotFound(ServiceError):
+    def __init__(self, what: str) -> None:
+        super().__init__("not-found", f"{what} was not found.")
+
+
+class Conflict(ServiceError):
+    """The request is well-formed but the current state does not allow it."""
+
+
+class AuthenticationFailed(ServiceError):
+    pass
+
+
+class PermissionDenied(ServiceError):
+    def __init__(self, detail: str = "This needs the admin role.") -> None:
+        super().__init__("forbidden", detail)
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class ValidationFailed(ServiceError):
+    errors: list[FieldError] = field(default_factory=list)
+
+    def __init__(self, errors: list[FieldError], code: str = "validation-error") -> None:
+        super().__init__(code, "; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors

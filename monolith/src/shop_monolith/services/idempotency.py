@@ -1,0 +1,93 @@
+"""Idempotency keys: one outcome per (customer, key), recorded in the use case's own commit."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shop_monolith.models import IdempotencyRecord
+from shop_monolith.repositories.idempotency import IdempotencyRepository
+from shop_monolith.services.errors import Conflict
+
+# A claim whose request died without an outcome may be taken over after this long.
+STALE_CLAIM_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Claim:
+    record_id: uuid.UUID
+    replay_status: int | None = None
+    resource_id: uuid.UUID | None = None
+
+    @property
+    def is_replay(self) -> bool:
+        return self.replay_status is not None
+
+
+def fingerprint(method: str, path: str, body: object) -> str:
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim(session: Session, customer_id: uuid.UUID, key: str, request_fingerprint: str) -> Claim:
+    records = IdempotencyRepository(session)
+    existing = records.find(customer_id, key)
+    if existing is None:
+        record = IdempotencyRecord(
+            id=uuid.uuid4(), customer_id=customer_id, key=key, fingerprint=request_fingerprint
+        )
+        records.add(record)
+        try:
+            session.commit()
+            return Claim(record_id=record.id)
+        except IntegrityError:
+            session.rollback()
+            existing = records.find(customer_id, key)
+            if existing is None:
+                raise
+    if existing.fingerprint != request_fingerprint:
+        raise Conflict(
+            "idempotency-key-reused",
+            "This Idempotency-Key was used with another request; use a new key.",
+        )
+    if existing.response_status is not None:
+        return Claim(existing.id, existing.response_status, existing.resource_id)
+    if _take_over_stale(session, existing.id):
+        return Claim(record_id=existing.id)
+    raise Conflict(
+        "idempotency-key-in-use", "A request with this Idempotency-Key is still in progress."
+    )
+
+
+def _take_over_stale(session: Session, record_id: uuid.UUID) -> bool:
+    now = datetime.now(UTC)
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .where(IdempotencyRecord.response_status.is_(None))
+        .where(IdempotencyRecord.created_at < now - STALE_CLAIM_AFTER)
+        .values(created_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_outcome(session: Session, held: Claim, *, status: int, resource_id: uuid.UUID) -> None:
+    """Mark the key as used; the caller commits this together with the use case's writes."""
+    record = IdempotencyRepository(session).get(held.record_id)
+    if record is None:
+        raise LookupError(f"idempotency record {held.record_id} vanished")
+    record.response_status = status
+    record.resource_id = resource_id
+
+
+def release(session: Session, held: Claim) -> None:
+    """Give the key back after the use case failed before recording an outcome."""
+    session.rollback()
+    IdempotencyRepository(session).delete_unfinished(held.record_id)
+    session.commit()

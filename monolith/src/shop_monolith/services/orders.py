@@ -1,0 +1,82 @@
+import uuid
+
+from sqlalchemy.orm import Session
+
+from shop_monolith.gateways.payment_provider import AbstractPaymentProvider
+from shop_monolith.models import Order, StockMovement
+from shop_monolith.repositories.inventory import InventoryRepository
+from shop_monolith.repositories.orders import OrderRepository
+from shop_monolith.repositories.pages import Page
+from shop_monolith.services import idempotency
+from shop_monolith.services.errors import Conflict, NotFound
+
+STATUSES = ("PENDING", "CONFIRMED", "REJECTED", "SHIPPED", "CANCELLED")
+
+
+def list_for_customer(
+    session: Session, customer_id: uuid.UUID, *, page: int, per_page: int
+) -> Page[Order]:
+    return OrderRepository(session).page_of(customer_id=customer_id, page=page, per_page=per_page)
+
+
+def list_all(session: Session, *, status: str | None, page: int, per_page: int) -> Page[Order]:
+    return OrderRepository(session).page_of(status=status, page=page, per_page=per_page)
+
+
+def get_for_customer(session: Session, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    order = OrderRepository(session).get(order_id)
+    if order is None or order.customer_id != customer_id:
+        raise NotFound("The order")  # another customer's order is reported as missing
+    return order
+
+
+def cancel(
+    session: Session,
+    provider: AbstractPaymentProvider,
+    *,
+    customer_id: uuid.UUID,
+    order_id: uuid.UUID,
+    claim: idempotency.Claim,
+) -> Order:
+    """Cancel a confirmed order: refund the charge and put the units back on hand."""
+    order = OrderRepository(session).get(order_id, for_update=True)
+    if order is None or order.customer_id != customer_id:
+        raise NotFound("The order")
+    if order.status != "CONFIRMED":
+        raise Conflict(
+            "order-not-cancellable",
+            f"Only a CONFIRMED order can be cancelled; this one is {order.status}.",
+        )
+    if order.payment.provider_charge_id is not None:
+        provider.refund(charge_id=order.payment.provider_charge_id)
+    inventory = InventoryRepository(session)
+    for line in order.lines:
+        inventory.adjust_on_hand(line.product_id, line.quantity)
+        inventory.record(
+            StockMovement(
+                product_id=line.product_id,
+                delta=line.quantity,
+                kind="RESTOCK",
+                reason=f"order {order.id} cancelled",
+                order_id=order.id,
+            )
+        )
+    order.status = "CANCELLED"
+    order.payment.status = "REFUNDED"
+    idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
+    session.commit()
+    return order
+
+
+def ship(session: Session, order_id: uuid.UUID) -> Order:
+    order = OrderRepository(session).get(order_id, for_update=True)
+    if order is None:
+        raise NotFound("The order")
+    if order.status != "CONFIRMED":
+        raise Conflict(
+            "order-not-shippable",
+            f"Only a CONFIRMED order can be shipped; this one is {order.status}.",
+        )
+    order.status = "SHIPPED"
+    session.commit()
+    return order

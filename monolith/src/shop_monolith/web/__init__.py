@@ -1,0 +1,1 @@
+"""The web layer: Flask blueprints for the JSON API and the storefront, and the CLI."""

@@ -1,0 +1,89 @@
+from flask import Response, jsonify
+
+from shop_monolith.gateways.payment_provider import CardDetails
+from shop_monolith.services import checkout, orders
+from shop_monolith.web import database
+from shop_monolith.web.api import bp, serializers
+from shop_monolith.web.api.schemas import OrderCreate
+from shop_monolith.web.auth import current_admin, current_principal
+from shop_monolith.web.idempotent import idempotency_key, run_once
+from shop_monolith.web.requests import json_body, pagination, path_uuid, query_str
+
+
+@bp.get("/orders")
+def list_mine() -> Response:
+    principal = current_principal()
+    page, per_page = pagination()
+    result = orders.list_for_customer(
+        database.session(), principal.customer_id, page=page, per_page=per_page
+    )
+    return jsonify(serializers.page(result, serializers.order))
+
+
+@bp.post("/orders")
+def place() -> tuple[Response, int, dict[str, str]]:
+    principal = current_principal()
+    key = idempotency_key()
+    body = json_body(OrderCreate)
+    card = CardDetails(**body.payment.model_dump())
+    order, replayed = run_once(
+        principal,
+        key,
+        body.model_dump(mode="json"),
+        lambda claim: checkout.place_order(
+            database.session(),
+            database.payment_provider(),
+            customer_id=principal.customer_id,
+            claim=claim,
+            shipping_address=body.shipping_address.model_dump(exclude_unset=True),
+            card=card,
+            currency=database.settings().currency,
+        ),
+    )
+    location = f"/api/v1/orders/{order.id}"
+    return jsonify(serializers.order(order)), replayed or 201, {"Location": location}
+
+
+@bp.get("/orders/<order_id>")
+def get_mine(order_id: str) -> Response:
+    principal = current_principal()
+    order = orders.get_for_customer(
+        database.session(), principal.customer_id, path_uuid(order_id, "order_id")
+    )
+    return jsonify(serializers.order(order))
+
+
+@bp.post("/orders/<order_id>/cancel")
+def cancel(order_id: str) -> tuple[Response, int]:
+    principal = current_principal()
+    order_uuid = path_uuid(order_id, "order_id")
+    key = idempotency_key()
+    order, replayed = run_once(
+        principal,
+        key,
+        None,
+        lambda claim: orders.cancel(
+            database.session(),
+            database.payment_provider(),
+            customer_id=principal.customer_id,
+            order_id=order_uuid,
+            claim=claim,
+        ),
+    )
+    return jsonify(serializers.order(order)), replayed or 200
+
+
+@bp.get("/admin/orders")
+def list_all() -> Response:
+    current_admin()
+    page, per_page = pagination()
+    status = query_str("status", max_length=16, choices=orders.STATUSES)
+    result = orders.list_all(database.session(), status=status, page=page, per_page=per_page)
+    return jsonify(serializers.page(result, serializers.order))
+
+
+@bp.post("/admin/orders/<order_id>/ship")
+def ship(order_id: str) -> Response:
+    current_admin()
+    order = orders.ship(database.session(), path_uuid(order_id, "order_id"))
+    return jsonify(serializers.order(order))

@@ -1,0 +1,94 @@
+"""The `shop-monolith` command: Flask's CLI plus the shop's own commands."""
+
+import signal
+import sys
+import time
+from datetime import timedelta
+from types import FrameType
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from shop_monolith.services import customers, payments, seed
+from shop_monolith.web import database
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin, seed_command, settle_payments, check_db):
+        app.cli.add_command(command)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="Admin")
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create the admin account (or make an existing account admin with this password)."""
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    admin = customers.ensure_admin(database.session(), email=email, password=password, name=name)
+    click.echo(f"admin {admin.email} ready")
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.0001, 100))
+def seed_command(scale: float) -> None:
+    """Fill an empty database with deterministic data (scale 1: 10,000 products, 50,000 orders)."""
+    try:
+        counts = seed.seed(database.session(), scale=scale, currency=database.settings().currency)
+    except seed.SeedRefused as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("seeded " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    click.echo(f"seeded customers log in with password {seed.SEED_PASSWORD!r}")
+
+
+@click.command("settle-payments")
+@with_appcontext
+@click.option("--every", type=float, default=None, help="Keep running, settling every N seconds.")
+def settle_payments(every: float | None) -> None:
+    """Settle PENDING orders whose payment outcome is unknown by asking the provider."""
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    older_than = timedelta(seconds=database.settings().payment_settle_after_seconds)
+    while True:
+        settled = payments.settle_stale_payments(
+            database.session(), database.payment_provider(), older_than=older_than
+        )
+        if settled or every is None:
+            click.echo(f"settled {settled} payment(s)")
+        if every is None or stopping:
+            return
+        time.sleep(every)
+        if stopping:
+            return
+
+
+@click.command("check-db")
+@with_appcontext
+def check_db() -> None:
+    """Exit 0 if the database answers (a health check for processes without HTTP)."""
+    try:
+        database.ping()
+    except Exception as error:
+        click.echo(f"database unreachable: {error}", err=True)
+        sys.exit(1)
+    click.echo("database ok")
+
+
+def _create_app() -> Flask:
+    from shop_monolith.web.app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    FlaskGroup(create_app=_create_app, add_default_commands=True)(prog_name="shop-monolith")

@@ -1,0 +1,97 @@
+"""Turning HTTP requests into validated, plain Python values (or precise problems)."""
+
+import uuid
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from shop_monolith.services.errors import FieldError, ValidationFailed
+from shop_monolith.web.problems import ApiProblem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[M]) -> M:
+    """Parse and validate a JSON body: 415 if not JSON, 400 if unparsable, 422 if invalid."""
+    if not request.mimetype or not (
+        request.mimetype == "application/json" or request.mimetype.endswith("+json")
+    ):
+        raise ApiProblem("unsupported-media-type", "Send the body as application/json.")
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        if any(e["type"] == "json_invalid" for e in error.errors()):
+            raise ApiProblem("malformed-request", "The body is not valid JSON.") from error
+        if any(e["type"] == "model_type" and not e["loc"] for e in error.errors()):
+            raise ValidationFailed(
+                [FieldError("(body)", "The body must be a JSON object.")]
+            ) from error
+        raise ValidationFailed([_field_error(e) for e in error.errors()]) from error
+
+
+def _field_error(error: dict) -> FieldError:  # type: ignore[type-arg]
+    field = ".".join(str(part) for part in error["loc"]) or "(body)"
+    message = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        message = "Unknown field."
+    return FieldError(field, message)
+
+
+def path_uuid(value: str, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as error:
+        raise ApiProblem(
+            "malformed-request",
+            f"{name} must be a UUID.",
+            errors=[{"field": name, "message": "Not a UUID."}],
+        ) from error
+
+
+def query_int(name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 12:
+        raise _bad_query(name, "must be an integer")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise _bad_query(name, f"must be between {minimum} and {maximum}")
+    return value
+
+
+def query_str(name: str, *, max_length: int, choices: tuple[str, ...] = ()) -> str | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if len(value) > max_length or "\x00" in value:
+        raise _bad_query(name, f"must be at most {max_length} characters, without NUL")
+    if choices and value not in choices:
+        raise _bad_query(name, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def query_bool(name: str) -> bool | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if value not in ("true", "false"):
+        raise _bad_query(name, "must be true or false")
+    return value == "true"
+
+
+def pagination() -> tuple[int, int]:
+    page = query_int("page", default=1, minimum=1, maximum=100_000)
+    per_page = query_int("per_page", default=20, minimum=1, maximum=100)
+    assert page is not None and per_page is not None
+    return page, per_page
+
+
+def _bad_query(name: str, message: str) -> ApiProblem:
+    return ApiProblem(
+        "malformed-request",
+        f"Query parameter {name} {message}.",
+        errors=[{"field": name, "message": message}],
+    )
