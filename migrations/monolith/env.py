@@ -1,12 +1,13 @@
 """Alembic environment of the `monolith` schema: its tables and its own version table."""
 
+import os
 from logging.config import fileConfig
 
 from alembic import context
 from shop_monolith.db import SCHEMA, make_engine
 from shop_monolith.models import Base
-from shop_monolith.settings import Settings
-from sqlalchemy import text
+from shop_monolith.settings import resolve_database_url
+from sqlalchemy import Engine, text
 
 config = context.config
 if config.config_file_name is not None:
@@ -20,7 +21,15 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(Settings().database_url)
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    engine = make_engine(resolve_database_url(url))
+    try:
+        _migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine) -> None:
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))

@@ -10,6 +10,13 @@ DEFAULT_SQLITE_PATH = Path(".run") / "shop.db"
 DEV_SECRET_KEY = "dev-only-secret-for-the-sqlite-default"  # noqa: S105 - refused off SQLite
 
 
+def resolve_database_url(value: str | None) -> str:
+    """The SQLAlchemy URL for a DATABASE_URL value: SQLite under .run/ when unset."""
+    if value:
+        return value.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOP_", extra="ignore")
 
@@ -26,9 +33,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def default_to_sqlite(cls, value: str) -> str:
-        if value:
-            return value.replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+        return resolve_database_url(value)
 
     @model_validator(mode="after")
     def real_secret_off_sqlite(self) -> "Settings":

@@ -40,13 +40,19 @@ def register(session: Session, *, email: str, password: str, name: str) -> Custo
     return customer
 
 
-def log_in(
-    session: Session, *, email: str, password: str, secret: str, ttl_seconds: int
-) -> IssuedToken:
+def authenticate(session: Session, *, email: str, password: str) -> Customer:
+    """The customer with this email and password (the storefront's login uses this directly)."""
     customer = CustomerRepository(session).by_email(normalise_email(email))
     hash_to_check = customer.password_hash if customer else _DUMMY_HASH
     if not password_matches(hash_to_check, password) or customer is None:
         raise AuthenticationFailed("invalid-credentials", "The email or password is wrong.")
+    return customer
+
+
+def log_in(
+    session: Session, *, email: str, password: str, secret: str, ttl_seconds: int
+) -> IssuedToken:
+    customer = authenticate(session, email=email, password=password)
     principal = Principal(customer_id=customer.id, role=customer.role)
     token = issue_token(principal, secret=secret, ttl_seconds=ttl_seconds)
     return IssuedToken(access_token=token, expires_in=ttl_seconds)

@@ -72,6 +72,7 @@ def _take_over_stale(session: Session, record_id: uuid.UUID) -> bool:
         .where(IdempotencyRecord.response_status.is_(None))
         .where(IdempotencyRecord.created_at < now - STALE_CLAIM_AFTER)
         .values(created_at=now)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]

@@ -1,0 +1,64 @@
+"""Fixtures shared by the monolith's own tests."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shop_monolith.db import make_engine, make_session_factory
+from shop_monolith.models import Base, Customer, Product, StockItem
+from shop_monolith.services import idempotency
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'unit.db'}")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(sqlite_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(sqlite_engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
+
+
+def add_customer(session: Session, role: str = "customer") -> Customer:
+    customer = Customer(
+        email=f"{uuid.uuid4().hex}@shop.example", name="C", password_hash="x", role=role
+    )
+    session.add(customer)
+    session.commit()
+    return customer
+
+
+def add_product(
+    session: Session, *, price: int = 1000, on_hand: int = 10, active: bool = True
+) -> Product:
+    product = Product(
+        id=uuid.uuid4(),
+        sku=f"T-{uuid.uuid4().hex[:8].upper()}",
+        name="Test product",
+        description="",
+        price_amount=price,
+        price_currency="EUR",
+        active=active,
+    )
+    session.add(product)
+    session.flush()
+    session.add(StockItem(product_id=product.id, on_hand=on_hand, reserved=0))
+    session.commit()
+    return product
+
+
+def new_claim(session: Session, customer_id: uuid.UUID) -> idempotency.Claim:
+    return idempotency.claim(session, customer_id, uuid.uuid4().hex, uuid.uuid4().hex)

@@ -1,0 +1,44 @@
+"""The whole checkout, raced on PostgreSQL: as many confirmed orders as units, no more."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
+from shop_monolith.models import StockItem
+from shop_monolith.services import basket, checkout
+
+from ..conftest import add_customer, add_product, new_claim
+from ..unit.fakes import card
+from ..unit.test_checkout import ADDRESS
+
+
+def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]) -> None:
+    provider = FakePaymentProvider(pg_sessions)
+    with pg_sessions() as session:
+        product_id = add_product(session, on_hand=3).id
+        customer_ids = [add_customer(session).id for _ in range(12)]
+        for customer_id in customer_ids:
+            basket.set_quantity(session, customer_id, product_id, 1, currency="EUR")
+
+    def check_out(customer_id):  # type: ignore[no-untyped-def]
+        with pg_sessions() as session:
+            order = checkout.place_order(
+                session,
+                provider,
+                customer_id=customer_id,
+                claim=new_claim(session, customer_id),
+                shipping_address=ADDRESS,
+                card=card(),
+                currency="EUR",
+            )
+            return order.status, order.rejection_reason
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(check_out, customer_ids))
+
+    assert outcomes.count(("CONFIRMED", None)) == 3
+    assert outcomes.count(("REJECTED", "out_of_stock")) == 9
+    with pg_sessions() as session:
+        item = session.get(StockItem, product_id)
+        assert item is not None and (item.on_hand, item.reserved) == (0, 0)

@@ -1,0 +1,101 @@
+import pytest
+from sqlalchemy.orm import Session
+
+from shop_monolith.models import Product
+from shop_monolith.repositories.catalog import ProductFilter
+from shop_monolith.services import catalog, inventory
+from shop_monolith.services.errors import Conflict, NotFound, ValidationFailed
+
+from ..conftest import add_product
+
+
+def create(
+    session: Session, sku: str, price: int = 100, currency: str = "EUR", **extra: object
+) -> Product:
+    fields = {"name": sku.title(), "description": "", "category_id": None} | extra
+    return catalog.create_product(
+        session,
+        sku=sku,
+        price_amount=price,
+        price_currency=currency,
+        shop_currency="EUR",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_product_starts_active_with_zero_stock(session: Session) -> None:
+    product = create(session, "HAMMER-1")
+    level = inventory.stock_level(session, product.id)
+    assert product.active and (level.on_hand, level.reserved, level.available) == (0, 0, 0)
+
+
+def test_duplicate_sku_and_slug_are_conflicts(session: Session) -> None:
+    create(session, "DUP-1")
+    with pytest.raises(Conflict) as raised:
+        create(session, "DUP-1")
+    assert raised.value.code == "sku-taken"
+    catalog.create_category(session, slug="tools", name="Tools")
+    with pytest.raises(Conflict) as raised:
+        catalog.create_category(session, slug="tools", name="Other")
+    assert raised.value.code == "slug-taken"
+
+
+def test_foreign_currency_and_unknown_category_name_the_field(session: Session) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        create(session, "USD-1", currency="USD")
+    assert [e.field for e in raised.value.errors] == ["price.currency"]
+    product = create(session, "CAT-1")
+    with pytest.raises(ValidationFailed) as raised:
+        catalog.update_product(
+            session, product.id, {"category_id": product.id}, shop_currency="EUR"
+        )
+    assert [e.field for e in raised.value.errors] == ["category_id"]
+
+
+def test_deactivated_products_vanish_from_the_shop_but_not_from_admin(session: Session) -> None:
+    product = create(session, "GONE-1")
+    catalog.deactivate_product(session, product.id, shop_currency="EUR")
+    with pytest.raises(NotFound):
+        catalog.get_product(session, product.id)
+    assert catalog.get_product(session, product.id, include_inactive=True).active is False
+    with pytest.raises(NotFound):
+        inventory.availability(session, product.id)
+
+
+def test_search_matches_every_word_and_treats_wildcards_literally(session: Session) -> None:
+    create(session, "RED-1", name="Red garden chair")
+    create(session, "RED-2", name="Red kitchen 100% cotton towel")
+    create(session, "BLUE-1", name="Blue garden chair")
+
+    def names(*words: str) -> list[str]:
+        page = catalog.search_products(
+            session, ProductFilter(words=words), sort="name", page=1, per_page=10
+        )
+        return [p.name for p in page.items]
+
+    assert names("red", "CHAIR") == ["Red garden chair"]
+    assert names("100%") == ["Red kitchen 100% cotton towel"]
+    assert names("%") == ["Red kitchen 100% cotton towel"]
+    assert names("_") == []
+
+
+def test_price_filter_sort_and_pages(session: Session) -> None:
+    for n, price in enumerate([500, 100, 300, 200, 400]):
+        create(session, f"P-{n}", price=price)
+    where = ProductFilter(min_price=200, max_price=400)
+    page = catalog.search_products(session, where, sort="-price", page=1, per_page=2)
+    assert [p.price_amount for p in page.items] == [400, 300]
+    assert (page.total, page.has_next, page.has_prev) == (3, True, False)
+    last = catalog.search_products(session, where, sort="-price", page=2, per_page=2)
+    assert [p.price_amount for p in last.items] == [200] and not last.has_next
+
+
+def test_stock_cannot_drop_below_what_is_reserved(session: Session) -> None:
+    product = add_product(session, on_hand=5)
+    assert inventory.adjust_stock(session, product.id, delta=-5, reason="count").on_hand == 0
+    with pytest.raises(Conflict) as raised:
+        inventory.adjust_stock(session, product.id, delta=-1, reason="oops")
+    assert raised.value.code == "insufficient-stock"
+    assert inventory.stock_level(session, product.id).on_hand == 0
+    page = inventory.movements(session, product.id, page=1, per_page=10)
+    assert [(m.kind, m.delta) for m in page.items] == [("ADJUSTMENT", -5)]

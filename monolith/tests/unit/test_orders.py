@@ -1,0 +1,107 @@
+import pytest
+from sqlalchemy.orm import Session
+
+from shop_monolith.models import StockItem, StockMovement
+from shop_monolith.services import basket, checkout, orders
+from shop_monolith.services.errors import Conflict, NotFound
+
+from ..conftest import add_customer, add_product, new_claim
+from .fakes import DECLINE, FakePaymentProvider, card
+from .test_checkout import ADDRESS
+
+
+def confirmed_order(
+    session: Session, provider: FakePaymentProvider, number: str = "4242424242424242"
+):  # type: ignore[no-untyped-def]
+    customer, product = add_customer(session), add_product(session, on_hand=4)
+    basket.set_quantity(session, customer.id, product.id, 3, currency="EUR")
+    order = checkout.place_order(
+        session,
+        provider,
+        customer_id=customer.id,
+        claim=new_claim(session, customer.id),
+        shipping_address=ADDRESS,
+        card=card(number),
+        currency="EUR",
+    )
+    return customer, product, order
+
+
+def test_cancel_refunds_and_restocks(session: Session) -> None:
+    provider = FakePaymentProvider()
+    customer, product, order = confirmed_order(session, provider)
+
+    cancelled = orders.cancel(
+        session,
+        provider,
+        customer_id=customer.id,
+        order_id=order.id,
+        claim=new_claim(session, customer.id),
+    )
+
+    assert (cancelled.status, cancelled.payment.status) == ("CANCELLED", "REFUNDED")
+    assert provider.refunded == [order.payment.provider_charge_id]
+    item = session.get(StockItem, product.id, populate_existing=True)
+    assert item is not None and item.on_hand == 4
+    kinds = {m.kind for m in session.query(StockMovement).filter_by(order_id=order.id)}
+    assert kinds == {"SALE", "RESTOCK"}
+
+
+@pytest.mark.parametrize("number", [DECLINE])
+def test_only_confirmed_orders_can_be_cancelled(session: Session, number: str) -> None:
+    provider = FakePaymentProvider()
+    customer, _, order = confirmed_order(session, provider, number)
+    with pytest.raises(Conflict) as raised:
+        orders.cancel(
+            session,
+            provider,
+            customer_id=customer.id,
+            order_id=order.id,
+            claim=new_claim(session, customer.id),
+        )
+    assert raised.value.code == "order-not-cancellable"
+    assert provider.refunded == []
+
+
+def test_another_customers_order_is_not_found(session: Session) -> None:
+    provider = FakePaymentProvider()
+    _, _, order = confirmed_order(session, provider)
+    stranger = add_customer(session)
+    with pytest.raises(NotFound):
+        orders.get_for_customer(session, stranger.id, order.id)
+    with pytest.raises(NotFound):
+        orders.cancel(
+            session,
+            provider,
+            customer_id=stranger.id,
+            order_id=order.id,
+            claim=new_claim(session, stranger.id),
+        )
+
+
+def test_ship_moves_confirmed_to_shipped_once(session: Session) -> None:
+    _, _, order = confirmed_order(session, FakePaymentProvider())
+    assert orders.ship(session, order.id).status == "SHIPPED"
+    with pytest.raises(Conflict) as raised:
+        orders.ship(session, order.id)
+    assert raised.value.code == "order-not-shippable"
+
+
+def test_lists_are_newest_first_and_per_customer(session: Session) -> None:
+    provider = FakePaymentProvider()
+    customer, product, first = confirmed_order(session, provider)
+    basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+    second = checkout.place_order(
+        session,
+        provider,
+        customer_id=customer.id,
+        claim=new_claim(session, customer.id),
+        shipping_address=ADDRESS,
+        card=card(),
+        currency="EUR",
+    )
+    page = orders.list_for_customer(session, customer.id, page=1, per_page=10)
+    assert [o.id for o in page.items] == [second.id, first.id]
+    assert (
+        orders.list_for_customer(session, add_customer(session).id, page=1, per_page=10).total == 0
+    )
