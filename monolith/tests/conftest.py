@@ -5,12 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.models import Base, Customer, Product, StockItem
 from shop_monolith.services import idempotency
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture

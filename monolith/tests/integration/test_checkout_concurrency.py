@@ -2,11 +2,10 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
 from shop_monolith.models import StockItem
 from shop_monolith.services import basket, checkout
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..conftest import add_customer, add_product, new_claim
 from ..unit.fakes import card

@@ -1,11 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
-
 from shop_monolith.models import BasketLine, StockItem, StockMovement
 from shop_monolith.services import basket, checkout, payments
 from shop_monolith.services.errors import Conflict
+from sqlalchemy.orm import Session
 
 from ..conftest import add_customer, add_product, new_claim
 from .fakes import DECLINE, TIME_OUT, FakePaymentProvider, card

@@ -2,11 +2,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.orm import Session
-
 from shop_monolith.models import IdempotencyRecord
 from shop_monolith.services import idempotency
 from shop_monolith.services.errors import Conflict
+from sqlalchemy.orm import Session
 
 from ..conftest import add_customer
 

@@ -1,9 +1,8 @@
 import pytest
-from sqlalchemy.orm import Session
-
 from shop_monolith.models import StockItem, StockMovement
 from shop_monolith.services import basket, checkout, orders
 from shop_monolith.services.errors import Conflict, NotFound
+from sqlalchemy.orm import Session
 
 from ..conftest import add_customer, add_product, new_claim
 from .fakes import DECLINE, FakePaymentProvider, card

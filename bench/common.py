@@ -1,0 +1,74 @@
+"""Helpers shared by the benchmark commands: wrk runs and latency percentiles."""
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<28} {self.requests_per_second:>9.1f} req/s   "
+            f"p50 {self.p50_ms:>8.2f} ms   p99 {self.p99_ms:>8.2f} ms   errors {self.errors}"
+        )
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench-* does this)")
+    return path
+
+
+def wrk(url: str, *, connections: int, seconds: int, threads: int = 2) -> LoadResult:
+    """Run wrk with latency percentiles; non-2xx answers and socket errors count as errors."""
+    out = subprocess.run(
+        [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return LoadResult(
+        requests_per_second=float(_search(r"Requests/sec:\s+([\d.]+)", out)),
+        p50_ms=_duration_ms(_search(r"^\s+50%\s+(\S+)", out)),
+        p99_ms=_duration_ms(_search(r"^\s+99%\s+(\S+)", out)),
+        errors=_errors(out),
+    )
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
+    return sorted_values[index]
+
+
+def _search(pattern: str, text: str) -> str:
+    match = re.search(pattern, text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk output lacks {pattern!r}:\n{text}")
+    return match.group(1)
+
+
+def _duration_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def _errors(text: str) -> int:
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", text):
+        errors += int(match.group(1))
+    socket_errors = r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+    if match := re.search(socket_errors, text):
+        errors += sum(int(n) for n in match.groups())
+    return errors
