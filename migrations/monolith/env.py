@@ -34,13 +34,16 @@ def _migrate(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
             connection.commit()
+        on_sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
-            version_table_schema=SCHEMA,
+            # SQLite has no schemas (the engine translates "monolith" away); Alembic looks the
+            # version table up by inspection, which does not translate, so name no schema there.
+            version_table_schema=None if on_sqlite else SCHEMA,
             include_schemas=True,
             include_object=include_object,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=on_sqlite,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -47,3 +47,16 @@ def test_downgrade_to_base_and_back_up() -> None:
         engine.dispose()
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_sqlite_upgrades_once_and_then_knows_it_is_at_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    command.upgrade(config, "head")  # a second run must be a no-op, not a re-creation
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+    finally:
+        engine.dispose()

@@ -1,13 +1,14 @@
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import Category, Product
 from shop_monolith.repositories.pages import Page, paginate
 
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "name": (Product.name.asc(), Product.id.asc()),
     "-name": (Product.name.desc(), Product.id.asc()),
     "price": (Product.price_amount.asc(), Product.id.asc()),

@@ -28,7 +28,7 @@ class InventoryRepository:
             .values(on_hand=StockItem.on_hand + delta)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def reserve(self, product_id: uuid.UUID, quantity: int) -> bool:
         result = self.session.execute(
@@ -38,7 +38,7 @@ class InventoryRepository:
             .values(reserved=StockItem.reserved + quantity)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def release(self, product_id: uuid.UUID, quantity: int) -> None:
         self._update(product_id, reserved=StockItem.reserved - quantity)

@@ -24,7 +24,7 @@ class Page(Generic[T]):
         return self.page > 1
 
 
-def paginate(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+def paginate(session: Session, query: Select[T], page: int, per_page: int) -> Page[T]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=items, total=total or 0, page=page, per_page=per_page)

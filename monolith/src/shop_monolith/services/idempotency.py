@@ -75,7 +75,7 @@ def _take_over_stale(session: Session, record_id: uuid.UUID) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def record_outcome(session: Session, held: Claim, *, status: int, resource_id: uuid.UUID) -> None:

@@ -4,7 +4,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ ADJECTIVES = ["Classic", "Compact", "Deluxe", "Eco", "Handmade", "Modern", "Stur
 NOUNS = ["Bottle", "Chair", "Lamp", "Mug", "Notebook", "Pan", "Rope", "Tent", "Watch", "Yoyo"]
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 2_000
+R = TypeVar("R")
 
 
 class SeedRefused(Exception):
@@ -39,10 +40,8 @@ def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def _batches(
-    rows: Iterator[dict[str, Any]], total: int, label: str
-) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
+def _batches(rows: Iterator[R], total: int, label: str) -> Iterator[list[R]]:
+    batch: list[R] = []
     with tqdm(total=total, desc=label, unit="row") as bar:
         for row in rows:
             batch.append(row)

@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from shop_monolith.services.errors import FieldError, ValidationFailed
 from shop_monolith.web.problems import ApiProblem
@@ -31,7 +32,7 @@ def json_body(model: type[M]) -> M:
         raise ValidationFailed([_field_error(e) for e in error.errors()]) from error
 
 
-def _field_error(error: dict) -> FieldError:  # type: ignore[type-arg]
+def _field_error(error: ErrorDetails) -> FieldError:
     field = ".".join(str(part) for part in error["loc"]) or "(body)"
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":

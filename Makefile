@@ -1,0 +1,65 @@
+# One command to run the shop (`make up`), one to test it (`make test`); `make` lists the rest.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# `pip install --user uv` puts uv here.
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+UV ?= uv
+RUN := $(UV) run --no-sync
+SCALE ?= 1
+ARGS ?=
+DATABASE_URL ?= sqlite:///$(CURDIR)/.run/shop.db
+INSTALLED := .venv/.make-installed
+PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
+
+.PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
+	bench-monolith tags wrk
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk -F ':.*## ' '{ printf "  make %-15s %s\n", $$1, $$2 }'
+
+install: $(INSTALLED) ## install uv if missing, then the whole workspace (cheap when unchanged)
+
+$(INSTALLED): $(PYPROJECTS)
+	@command -v $(UV) >/dev/null || python3 -m pip install --user uv \
+		|| python3 -m pip install --user --break-system-packages uv
+	$(UV) sync --all-packages
+	@touch $@
+
+up: install ## run the current step on SQLite until Ctrl-C (ARGS="--database postgres --port N")
+	$(RUN) shop-topology up $(ARGS)
+
+test: lint importlint typecheck pytest ## everything CI checks: ruff, import-linter, mypy, pytest
+
+lint: install ## ruff
+	$(RUN) ruff check .
+
+importlint: install ## the architecture rules (import-linter contracts in pyproject.toml)
+	$(RUN) lint-imports
+
+typecheck: install ## mypy --strict
+	$(RUN) mypy
+
+pytest: install ## unit, integration, contract and topology tests
+	$(RUN) pytest monolith/tests tests
+
+contract: install ## the contract suite (honours SHOP_BASE_URL, SHOP_ADMIN_EMAIL, SHOP_ADMIN_PASSWORD)
+	$(RUN) pytest tests/contract
+
+migrate: install ## alembic upgrade head for the monolith against DATABASE_URL (default .run/shop.db)
+	@mkdir -p .run
+	DATABASE_URL='$(DATABASE_URL)' $(RUN) alembic -c migrations/alembic.ini -n monolith upgrade head
+
+seed: install ## fill DATABASE_URL with demo data (SCALE=1)
+	DATABASE_URL='$(DATABASE_URL)' $(RUN) shop-monolith seed --scale $(SCALE)
+
+bench-monolith: install wrk ## browse and checkout throughput of the monolith on PostgreSQL
+	$(RUN) python -m bench.monolith
+
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+tags: ## recreate missing step tags from `Migration-Step:` commit trailers
+	@bash scripts/recreate-step-tags.sh

@@ -1,0 +1,119 @@
+"""Fake topologies made of tiny Python processes, so these tests never need the monolith."""
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+HTTP_SERVER = """
+name = "{name}"
+command = ["{{python}}", "-m", "http.server", "{{port}}", "--bind", "127.0.0.1",
+           "--directory", "{{workdir}}"]
+health = {{ http = "{path}", status = 200, interval = 0.1, timeout = 2, retries = {retries} }}
+"""
+
+# Writes its environment and pid to files, says it is ready, then sleeps until stopped.
+SLEEPER = """
+name = "{name}"
+command = ["{{python}}", "-c", '''
+import json, os, pathlib, time
+pathlib.Path("{name}.env.json").write_text(json.dumps(dict(os.environ)))
+pathlib.Path("{name}.pid").write_text(str(os.getpid()))
+time.sleep(0.3)
+pathlib.Path("{name}.ready").touch()
+time.sleep(600)
+''']
+health = {{ command = ["{{python}}", "-c", '''
+import os, sys
+sys.exit(0 if os.path.exists("{name}.ready") else 1)
+'''], interval = 0.1, timeout = 5, retries = 100 }}
+"""
+
+# Like SLEEPER, but takes a second to shut down after SIGTERM.
+SLOW_STOPPER = SLEEPER.replace(
+    "import json, os, pathlib, time",
+    "import json, os, pathlib, signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1), sys.exit(0)))",
+)
+
+CRASHER = """
+name = "{name}"
+command = ["{{python}}", "-c", "print('boom: no config found'); raise SystemExit(3)", "{{port}}"]
+health = {{ http = "/", status = 200, interval = 0.1, timeout = 1, retries = 100 }}
+"""
+
+
+def fake_topology(body: str, *, entry: str = "web") -> str:
+    return (
+        textwrap.dedent(f"""
+        [step]
+        name = "step-test"
+        entry = "{entry}"
+        root = "."
+
+        [database]
+        kind = "sqlite"
+        server_url = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+        name_prefix = "shop_topotest_"
+        sqlite_file = "shop.db"
+
+        [env]
+        DATABASE_URL = "{{database_url}}"
+        SHOP_SECRET_KEY = "{{secret_key}}"
+        SHOP_LOG_FORMAT = "json"
+        """)
+        + body
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@dataclass
+class FakeTopologies:
+    """Builds topology files in `directory` (also their root: processes write files there)."""
+
+    directory: Path
+
+    def write(self, *parts: str, entry: str = "web") -> Path:
+        path = self.directory / "topology.toml"
+        path.write_text(fake_topology("".join(parts), entry=entry), encoding="utf-8")
+        return path
+
+    @staticmethod
+    def http_server(name: str = "web", path: str = "/", retries: int = 100) -> str:
+        return "\n[[process]]" + HTTP_SERVER.format(name=name, path=path, retries=retries)
+
+    @staticmethod
+    def sleeper(name: str = "worker") -> str:
+        return "\n[[process]]" + SLEEPER.format(name=name)
+
+    @staticmethod
+    def slow_stopper(name: str = "worker") -> str:
+        return "\n[[process]]" + SLOW_STOPPER.format(name=name)
+
+    @staticmethod
+    def crasher(name: str = "crashy") -> str:
+        return "\n[[process]]" + CRASHER.format(name=name)
+
+    @staticmethod
+    def setup_step(name: str, code: str) -> str:
+        command = f"[\"{{python}}\", \"-c\", '''{code}''']"
+        return f'\n[[setup]]\nname = "{name}"\ncommand = {command}\n'
+
+    def pid_of(self, name: str) -> int:
+        return int((self.directory / f"{name}.pid").read_text())
+
+    pid_alive = staticmethod(pid_alive)
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> FakeTopologies:
+    return FakeTopologies(tmp_path)

@@ -1,0 +1,88 @@
+"""`make tags` (scripts/recreate-step-tags.sh) rebuilds step tags from commit trailers."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recreate-step-tags.sh"
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ada",
+    "GIT_AUTHOR_EMAIL": "ada@shop.example",
+    "GIT_COMMITTER_NAME": "Ada",
+    "GIT_COMMITTER_EMAIL": "ada@shop.example",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throwaway repository; no git identity is configured, as on a fresh CI machine."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for name in IDENTITY:
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "--quiet", "--initial-branch=main")
+    for number, message in enumerate(
+        [
+            "Start the shop",
+            "Layered monolith\n\nMigration-Step: step-0-monolith\n",
+            "Fix a typo",
+            "Proxy in front\n\nSigned-off-by: Ada <ada@shop.example>\n"
+            "Migration-Step: step-1-strangler-proxy\n",
+        ]
+    ):
+        (path / "file.txt").write_text(str(number))
+        git(path, "add", "file.txt")
+        git(path, "commit", "--quiet", "-m", message, env=IDENTITY)
+    return path
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=os.environ | (env or {}), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def recreate(repo: Path) -> str:
+    done = subprocess.run(["bash", str(SCRIPT)], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def commit_with_subject(repo: Path, subject: str) -> str:
+    return git(repo, "log", "--format=%H", f"--grep=^{subject}$")
+
+
+def test_each_trailer_becomes_an_annotated_tag_on_its_commit(repo: Path) -> None:
+    output = recreate(repo)
+
+    assert git(repo, "tag", "--list") == "step-0-monolith\nstep-1-strangler-proxy"
+    for tag, subject in [
+        ("step-0-monolith", "Layered monolith"),
+        ("step-1-strangler-proxy", "Proxy in front"),
+    ]:
+        assert git(repo, "cat-file", "-t", tag) == "tag"
+        assert git(repo, "rev-parse", f"{tag}^{{commit}}") == commit_with_subject(repo, subject)
+        assert git(repo, "tag", "--list", "--format=%(contents:subject)", tag) == tag
+        assert f"created {tag} -> " in output
+    assert "2 step tag(s) created" in output
+
+
+def test_existing_tags_are_kept_and_missing_ones_recreated(repo: Path) -> None:
+    recreate(repo)
+    kept = git(repo, "rev-parse", "step-0-monolith")
+    git(repo, "tag", "--delete", "step-1-strangler-proxy")
+
+    output = recreate(repo)
+
+    assert git(repo, "rev-parse", "step-0-monolith") == kept
+    assert "exists  step-0-monolith" in output
+    assert "created step-1-strangler-proxy" in output
+    assert git(repo, "cat-file", "-t", "step-1-strangler-proxy") == "tag"
+    assert "1 step tag(s) created" in output

@@ -1,0 +1,158 @@
+"""Starting the step's processes in order, and stopping them (and the database) again."""
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from shop_topology.database import Database, provision
+from shop_topology.errors import TopologyError
+from shop_topology.health import wait_healthy
+from shop_topology.ports import free_port, is_free
+from shop_topology.process import RunningProcess
+from shop_topology.render import render_argv, render_env
+from shop_topology.setup import run_setup
+from shop_topology.signals import uninterruptible
+from shop_topology.spec import Command, Topology, load_topology
+
+
+@dataclass
+class RunningTopology:
+    topology: Topology
+    database: Database
+    workdir: Path
+    admin_email: str
+    admin_password: str
+    processes: dict[str, RunningProcess] = field(default_factory=dict)
+    stopped: bool = False
+
+    @property
+    def base_url(self) -> str:
+        """The entry process's URL, without a trailing slash: `http://127.0.0.1:PORT`."""
+        return f"http://127.0.0.1:{self.processes[self.topology.entry].port}"
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url
+
+    def check_alive(self) -> None:
+        for process in self.processes.values():
+            if process.exit_code is not None:
+                raise TopologyError(
+                    f"process {process.name} exited with code {process.exit_code};"
+                    f" last lines of {process.log_path}:\n{process.log_tail()}"
+                )
+
+    def stop(self) -> None:
+        """Stop the processes, last started first, then drop the database. Safe to repeat."""
+        if self.stopped:
+            return
+        self.stopped = True
+        with uninterruptible():
+            for process in reversed(list(self.processes.values())):
+                process.stop()
+            self.database.drop()
+
+    def __enter__(self) -> "RunningTopology":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start(
+    database: str | None = None,
+    *,
+    workdir: Path | str | None = None,
+    topology_file: Path | str | None = None,
+    entry_port: int | None = None,
+    admin_password: str | None = None,
+) -> RunningTopology:
+    """Provision the database, run the setup commands, start every process, wait until healthy."""
+    topology = load_topology(topology_file)
+    kind = database or topology.database.kind
+    run_dir = Path(workdir).resolve() if workdir is not None else topology.root / ".run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if admin_password is None:
+        dev = kind == "sqlite"
+        admin_password = topology.admin_dev_password if dev else secrets.token_urlsafe(16)
+    running = RunningTopology(
+        topology,
+        provision(kind, topology.database, run_dir),
+        run_dir,
+        topology.admin_email,
+        admin_password,
+    )
+    try:
+        _start(running, entry_port)
+    except BaseException as error:
+        try:
+            running.stop()
+        except Exception as cleanup_error:
+            error.add_note(f"cleaning up after it failed too: {cleanup_error!r}")
+        raise
+    return running
+
+
+def _start(running: RunningTopology, entry_port: int | None) -> None:
+    topology, logs = running.topology, running.workdir / "logs"
+    values: dict[str, object] = {
+        "database_url": running.database_url,
+        "secret_key": secrets.token_urlsafe(32),
+        "admin_email": running.admin_email,
+        "admin_password": running.admin_password,
+        "workdir": running.workdir,
+        "python": sys.executable,
+    }
+    base_env = _inherited_env()
+    for setup in topology.setup:
+        env = base_env | render_env(topology.env | setup.env, values)
+        run_setup(setup, render_argv(setup.command, values), env, topology.root, logs)
+    ports = _assign_ports(topology, entry_port)
+    checks: list[tuple[RunningProcess, Command, list[str], dict[str, str]]] = []
+    for spec in topology.processes:
+        own = values | ({"port": ports[spec.name]} if spec.name in ports else {})
+        env = base_env | render_env(topology.env | spec.env, own)
+        process = RunningProcess.spawn(
+            spec.name,
+            render_argv(spec.command, own),
+            env=env,
+            cwd=topology.root,
+            log_path=logs / f"{spec.name}.log",
+            port=ports.get(spec.name),
+        )
+        running.processes[spec.name] = process
+        check_argv = render_argv(spec.health.command, own) if spec.health else []
+        checks.append((process, spec, check_argv, env))
+    for process, spec, check_argv, env in checks:
+        wait_healthy(process, spec.health, argv=check_argv, env=env, cwd=topology.root)
+
+
+def _assign_ports(topology: Topology, entry_port: int | None) -> dict[str, int]:
+    taken: set[int] = set()
+    if entry_port is not None:
+        if not is_free(entry_port):
+            raise TopologyError(f"port {entry_port} for {topology.entry} is already in use")
+        taken.add(entry_port)
+    return {
+        spec.name: entry_port
+        if spec.name == topology.entry and entry_port is not None
+        else free_port(taken=taken)
+        for spec in topology.processes
+        if spec.needs_port
+    }
+
+
+def _inherited_env() -> dict[str, str]:
+    """This environment, with this interpreter's scripts (the venv's bin) first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
