@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from shop_monolith.models import StockItem, StockMovement
-from shop_monolith.services import basket, checkout, orders
+from shop_monolith.services import basket, checkout, orders, payments
 from shop_monolith.services.errors import Conflict, NotFound
 from sqlalchemy.orm import Session
 
@@ -104,3 +106,37 @@ def test_lists_are_newest_first_and_per_customer(session: Session) -> None:
     assert (
         orders.list_for_customer(session, add_customer(session).id, page=1, per_page=10).total == 0
     )
+
+
+class FlakyRefunds(FakePaymentProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next_refund = True
+
+    def refund(self, *, charge_id: str) -> None:
+        if self.fail_next_refund:
+            self.fail_next_refund = False
+            raise ConnectionError("provider unreachable")
+        super().refund(charge_id=charge_id)
+
+
+def test_a_refund_that_failed_during_cancel_is_finished_by_settlement(session: Session) -> None:
+    provider = FlakyRefunds()
+    customer, _, order = confirmed_order(session, provider)
+
+    with pytest.raises(ConnectionError):
+        orders.cancel(
+            session,
+            provider,
+            customer_id=customer.id,
+            order_id=order.id,
+            claim=new_claim(session, customer.id),
+        )
+    session.refresh(order)
+    assert (order.status, order.payment.status) == ("CANCELLED", "CAPTURED")
+
+    assert payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
+
+    session.refresh(order)
+    assert order.payment.status == "REFUNDED"
+    assert provider.refunded == [order.payment.provider_charge_id]

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import Order, Payment
@@ -46,3 +46,23 @@ class OrderRepository:
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+    def cancelled_unrefunded_before(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+        query = (
+            select(Order.id)
+            .join(Payment, Payment.order_id == Order.id)
+            .where(Order.status == "CANCELLED", Payment.status == "CAPTURED")
+            .where(Order.updated_at < cutoff)
+            .order_by(Order.updated_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def mark_refunded(self, order_id: uuid.UUID) -> None:
+        """CAPTURED -> REFUNDED; a no-op if someone else recorded the refund first."""
+        self.session.execute(
+            update(Payment)
+            .where(Payment.order_id == order_id, Payment.status == "CAPTURED")
+            .values(status="REFUNDED")
+            .execution_options(synchronize_session=False)
+        )

@@ -9,6 +9,7 @@ from shop_monolith.repositories.orders import OrderRepository
 from shop_monolith.repositories.pages import Page
 from shop_monolith.services import idempotency
 from shop_monolith.services.errors import Conflict, NotFound
+from shop_monolith.services.payments import refund_cancelled
 
 STATUSES = ("PENDING", "CONFIRMED", "REJECTED", "SHIPPED", "CANCELLED")
 
@@ -38,7 +39,11 @@ def cancel(
     order_id: uuid.UUID,
     claim: idempotency.Claim,
 ) -> Order:
-    """Cancel a confirmed order: refund the charge and put the units back on hand."""
+    """Cancel a confirmed order: put the units back on hand, then refund the charge.
+
+    The cancellation commits before the provider is called, so no lock is held across that
+    call; if the refund fails, settle-payments finishes it later (refunds are idempotent).
+    """
     order = OrderRepository(session).get(order_id, for_update=True)
     if order is None or order.customer_id != customer_id:
         raise NotFound("The order")
@@ -47,8 +52,6 @@ def cancel(
             "order-not-cancellable",
             f"Only a CONFIRMED order can be cancelled; this one is {order.status}.",
         )
-    if order.payment.provider_charge_id is not None:
-        provider.refund(charge_id=order.payment.provider_charge_id)
     inventory = InventoryRepository(session)
     for line in order.lines:
         inventory.adjust_on_hand(line.product_id, line.quantity)
@@ -62,10 +65,9 @@ def cancel(
             )
         )
     order.status = "CANCELLED"
-    order.payment.status = "REFUNDED"
     idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
     session.commit()
-    return order
+    return refund_cancelled(session, provider, order.id)
 
 
 def ship(session: Session, order_id: uuid.UUID) -> Order:

@@ -65,13 +65,39 @@ def finalise_payment(
     return order
 
 
+def refund_cancelled(
+    session: Session, provider: AbstractPaymentProvider, order_id: uuid.UUID
+) -> Order:
+    """Refund a cancelled order's captured charge, once, and record it."""
+    orders = OrderRepository(session)
+    order = orders.get(order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} vanished")
+    charge_id = order.payment.provider_charge_id
+    session.commit()  # hold no transaction while the provider is called
+    if order.status != "CANCELLED" or order.payment.status != "CAPTURED":
+        return order
+    if charge_id is not None:
+        provider.refund(charge_id=charge_id)
+    orders.mark_refunded(order_id)
+    session.commit()
+    refunded = orders.get(order_id)
+    assert refunded is not None
+    log.info("order_refunded", order_id=str(order_id))
+    return refunded
+
+
 def settle_stale_payments(
     session: Session, provider: AbstractPaymentProvider, *, older_than: timedelta, limit: int = 100
 ) -> int:
-    """Ask the provider about PENDING orders whose charge has had no answer for a while."""
+    """Finish what a request left open: unknown charge outcomes and refunds not yet made."""
     cutoff = datetime.now(UTC) - older_than
-    order_ids = OrderRepository(session).pending_attempted_before(cutoff, limit)
+    orders = OrderRepository(session)
+    pending = orders.pending_attempted_before(cutoff, limit)
+    unrefunded = orders.cancelled_unrefunded_before(cutoff, limit)
     session.commit()
-    for order_id in order_ids:
+    for order_id in pending:
         finalise_payment(session, provider, order_id, provider.lookup(key=charge_key(order_id)))
-    return len(order_ids)
+    for order_id in unrefunded:
+        refund_cancelled(session, provider, order_id)
+    return len(pending) + len(unrefunded)

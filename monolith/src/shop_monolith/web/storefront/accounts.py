@@ -1,0 +1,63 @@
+"""Register, log in, log out."""
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from shop_monolith.services import customers
+from shop_monolith.services.errors import AuthenticationFailed, Conflict
+from shop_monolith.web import database
+from shop_monolith.web.storefront import bp
+from shop_monolith.web.storefront.forms import LoginForm, RegisterForm
+from shop_monolith.web.storefront.login_state import log_in, log_out, safe_next
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int]:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        return render_template("storefront/login.html", form=form), 200
+    if form.validate():
+        try:
+            customer = customers.authenticate(
+                database.session(), email=form.email.data, password=form.password.data
+            )
+        except AuthenticationFailed as error:
+            form.form_errors.append(error.detail)
+        else:
+            log_in(customer)
+            flash(f"Welcome back, {customer.name}.", "success")
+            return redirect(safe_next(form.next.data), 303)
+    return render_template("storefront/login.html", form=form), 422
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Response | tuple[str, int]:
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        return render_template("storefront/register.html", form=form), 200
+    status = 422
+    if form.validate():
+        try:
+            customer = customers.register(
+                database.session(),
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+            )
+        except Conflict as error:
+            form.email.errors = [error.detail]
+            status = 409
+        else:
+            log_in(customer)
+            flash(f"Welcome, {customer.name}: your account is ready.", "success")
+            return redirect(safe_next(form.next.data), 303)
+    return render_template("storefront/register.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    log_out()  # CSRFProtect has checked the form's token before this view runs
+    flash("You are logged out.", "info")
+    return redirect(url_for("storefront.index"), 303)

@@ -1,0 +1,68 @@
+"""My orders, one order (refreshing while payment is pending), and cancelling."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from shop_monolith.services import orders
+from shop_monolith.services.errors import Conflict
+from shop_monolith.web import database
+from shop_monolith.web.idempotent import run_once
+from shop_monolith.web.storefront import bp
+from shop_monolith.web.storefront.catalog import parse_uuid
+from shop_monolith.web.storefront.forms import CancelForm
+from shop_monolith.web.storefront.login_state import logged_in, login_required, principal
+
+PER_PAGE = 20
+REFRESH_SECONDS = 2
+
+
+@bp.get("/orders")
+@login_required
+def order_list() -> str:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        abort(400, "The page number must be a whole number from 1.")
+    result = orders.list_for_customer(
+        database.session(), logged_in().id, page=int(raw), per_page=PER_PAGE
+    )
+    return render_template("storefront/orders.html", result=result)
+
+
+@bp.get("/orders/<order_id>")
+@login_required
+def order_page(order_id: str) -> str:
+    order = orders.get_for_customer(database.session(), logged_in().id, parse_uuid(order_id))
+    refresh = REFRESH_SECONDS if order.status == "PENDING" else None
+    return render_template(
+        "storefront/order.html", order=order, refresh=refresh, cancel=CancelForm().with_new_key()
+    )
+
+
+@bp.post("/orders/<order_id>/cancel")
+@login_required
+def cancel_order(order_id: str) -> Response:
+    order_uuid = parse_uuid(order_id)
+    form = CancelForm()
+    if not form.validate():
+        abort(400, "The cancel form was incomplete; reload the order page and try again.")
+    customer = logged_in()
+    try:
+        run_once(
+            principal(customer),
+            form.idempotency_key.data,
+            None,
+            lambda claim: orders.cancel(
+                database.session(),
+                database.payment_provider(),
+                customer_id=customer.id,
+                order_id=order_uuid,
+                claim=claim,
+            ),
+        )
+    except Conflict as error:
+        if error.code != "idempotency-key-in-use":
+            raise  # not cancellable: the error page says why, with status 409
+        flash("Your order is being cancelled.", "info")  # a double click: the first submit is
+    else:
+        flash("Your order is cancelled; the payment is refunded.", "success")
+    return redirect(url_for("storefront.order_page", order_id=order_uuid), 303)
