@@ -42,7 +42,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(shop: Any) -> Iterator[Page]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set SHOP_CHROMIUM)")
+        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set SHOP_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)  # CI installs it (.ci/run): a missing browser is a failure there
+        pytest.skip(missing)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(

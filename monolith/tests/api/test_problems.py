@@ -105,3 +105,11 @@ def test_readiness_checks_the_database(client: FlaskClient) -> None:
 
 def test_the_blueprint_is_mounted_at_api_v1() -> None:
     assert bp.url_prefix == "/api/v1"
+
+
+def test_control_characters_in_a_search_separate_words(client: FlaskClient) -> None:
+    from shop_monolith.web.api.catalog import search_words
+
+    assert search_words("lamp\x00red\tchair") == ("lamp", "red", "chair")
+    response = client.get("/api/v1/products?q=lamp%00lamp")
+    assert (response.status_code, response.json["total"]) == (200, 0)

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from shop_monolith.services.errors import ServiceError, ValidationFailed
 
 TYPE_BASE = "https://shop.example/problems/"
+DISCARD_LIMIT = 8 * 1024 * 1024  # bodies past this are not read: the connection is closed
 log = structlog.get_logger(__name__)
 
 # code -> (status, title). The code is the last segment of the problem's type URI.
@@ -105,9 +106,33 @@ def _on_http_exception(error: HTTPException) -> Response | tuple[str, int]:
     if status == 404:
         detail = "No resource exists at this URL."
     response = problem(code, detail)
+    if status == 413 and not _discard_body():
+        response.headers["Connection"] = "close"
     if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response
+
+
+def _discard_body(limit: int = DISCARD_LIMIT) -> bool:
+    """Read an unread request body away so the connection can serve the next request.
+
+    Answers False when more than `limit` bytes remain: then the connection must be closed.
+    """
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return True
+    remaining = request.content_length
+    read = 0
+    while read <= limit:
+        chunk = stream.read(
+            min(64 * 1024, remaining - read) if remaining is not None else 64 * 1024
+        )
+        if not chunk:
+            return True
+        read += len(chunk)
+        if remaining is not None and read >= remaining:
+            return True
+    return False
 
 
 def _on_unexpected(error: Exception) -> Response | tuple[str, int]:

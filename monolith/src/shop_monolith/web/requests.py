@@ -63,12 +63,16 @@ def query_int(name: str, *, default: int | None, minimum: int, maximum: int) -> 
     return value
 
 
-def query_str(name: str, *, max_length: int, choices: tuple[str, ...] = ()) -> str | None:
+def query_str(
+    name: str, *, max_length: int, choices: tuple[str, ...] = (), allow_nul: bool = False
+) -> str | None:
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    if len(value) > max_length or "\x00" in value:
-        raise _bad_query(name, f"must be at most {max_length} characters, without NUL")
+    if len(value) > max_length:
+        raise _bad_query(name, f"must be at most {max_length} characters")
+    if "\x00" in value and not allow_nul:
+        raise _bad_query(name, "must not contain NUL characters")
     if choices and value not in choices:
         raise _bad_query(name, f"must be one of {', '.join(choices)}")
     return value

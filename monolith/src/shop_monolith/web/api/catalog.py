@@ -1,3 +1,5 @@
+import re
+
 from flask import Response, jsonify
 
 from shop_monolith.repositories.catalog import SORTS, ProductFilter
@@ -7,6 +9,12 @@ from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.requests import pagination, path_uuid, query_int, query_str
 
 MAX_PRICE = 100_000_000
+_SEPARATORS = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def search_words(q: str) -> tuple[str, ...]:
+    """Words of a search; control characters (NUL included) separate words like spaces do."""
+    return tuple(word for word in _SEPARATORS.split(q) if word)[:10]
 
 
 @bp.get("/categories")
@@ -18,9 +26,9 @@ def list_categories() -> Response:
 @bp.get("/products")
 def list_products() -> Response:
     page, per_page = pagination()
-    q = query_str("q", max_length=100) or ""
+    q = query_str("q", max_length=100, allow_nul=True) or ""
     where = ProductFilter(
-        words=tuple(q.split()[:10]),
+        words=search_words(q),
         category_slug=query_str("category", max_length=64),
         min_price=query_int("min_price", default=None, minimum=0, maximum=MAX_PRICE),
         max_price=query_int("max_price", default=None, minimum=0, maximum=MAX_PRICE),
