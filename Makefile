@@ -6,6 +6,7 @@ SHELL := bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
 UV ?= uv
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN := $(UV) run --no-sync
 SCALE ?= 1
 ARGS ?=
@@ -59,7 +60,7 @@ bench-monolith: install wrk ## browse and checkout throughput of the monolith on
 	$(RUN) python -m bench.monolith
 
 wrk:
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 tags: ## recreate missing step tags from `Migration-Step:` commit trailers
 	@bash scripts/recreate-step-tags.sh

@@ -8,8 +8,8 @@ import time
 import uuid
 
 import httpx
-import shop_topology
 
+import shop_topology
 from bench.common import LoadResult, percentile, wrk
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))

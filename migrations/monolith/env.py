@@ -4,10 +4,11 @@ import os
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import Engine, text
+
 from shop_monolith.db import SCHEMA, make_engine
 from shop_monolith.models import Base
 from shop_monolith.settings import resolve_database_url
-from sqlalchemy import Engine, text
 
 config = context.config
 if config.config_file_name is not None:

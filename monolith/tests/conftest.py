@@ -5,11 +5,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.models import Base, Customer, Product, StockItem
-from shop_monolith.services import idempotency
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from shop_monolith.db import make_engine, make_session_factory
+from shop_monolith.gateways.payment_provider import AbstractPaymentProvider, CardDetails
+from shop_monolith.models import Base, Customer, Order, Product, StockItem
+from shop_monolith.services import checkout, idempotency, orders
 
 
 @pytest.fixture
@@ -61,3 +63,40 @@ def add_product(
 
 def new_claim(session: Session, customer_id: uuid.UUID) -> idempotency.Claim:
     return idempotency.claim(session, customer_id, uuid.uuid4().hex, uuid.uuid4().hex)
+
+
+ADDRESS = {"name": "A", "line1": "1 Road", "postal_code": "1", "city": "X", "country": "DE"}
+
+
+def card(number: str = "4242424242424242") -> CardDetails:
+    return CardDetails(number=number, expiry_month=12, expiry_year=2030, cvc="123")
+
+
+def place_order(
+    session: Session,
+    provider: AbstractPaymentProvider,
+    customer_id: uuid.UUID,
+    number: str = "4242424242424242",
+) -> Order:
+    """Check out the customer's basket with a fresh idempotency key."""
+    return checkout.place_order(
+        session,
+        provider,
+        customer_id=customer_id,
+        claim=new_claim(session, customer_id),
+        shipping_address=ADDRESS,
+        card=card(number),
+        currency="EUR",
+    )
+
+
+def cancel_order(
+    session: Session, provider: AbstractPaymentProvider, customer_id: uuid.UUID, order_id: uuid.UUID
+) -> Order:
+    return orders.cancel(
+        session,
+        provider,
+        customer_id=customer_id,
+        order_id=order_id,
+        claim=new_claim(session, customer_id),
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from shop_topology.__main__ import main
 from shop_topology.ports import free_port, is_free
 

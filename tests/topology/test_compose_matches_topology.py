@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from shop_topology import Topology, load_topology
 from shop_topology.render import render_argv
 from shop_topology.spec import Command

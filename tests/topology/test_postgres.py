@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from shop_topology import TopologyError, start
 from shop_topology.database import create_postgres, postgres_database_exists
 

@@ -1,4 +1,5 @@
 import pytest
+
 from shop_topology import TopologyError
 from shop_topology.render import render, render_argv, render_env
 

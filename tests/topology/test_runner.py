@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 import shop_topology.runner
 from shop_topology import TopologyError, start
 from shop_topology.ports import free_port, is_free

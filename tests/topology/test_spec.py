@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from shop_topology import TopologyError, load_topology
 from shop_topology.spec import DEFAULT_FILE
 

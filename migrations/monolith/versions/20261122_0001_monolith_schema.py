@@ -213,8 +213,8 @@ def upgrade() -> None:
     op.create_table(
         "stock_items",
         sa.Column("product_id", sa.Uuid(), nullable=False),
-        sa.Column("on_hand", sa.Integer(), nullable=False),
-        sa.Column("reserved", sa.Integer(), nullable=False),
+        sa.Column("on_hand", sa.BigInteger(), nullable=False),
+        sa.Column("reserved", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("on_hand >= 0", name=op.f("ck_stock_items_on_hand_not_negative")),
         sa.CheckConstraint(
             "reserved <= on_hand", name=op.f("ck_stock_items_reserved_within_on_hand")

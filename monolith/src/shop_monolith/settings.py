@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=3600, ge=60)
     currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    payment_timeout_seconds: float = Field(default=5.0, gt=0)
     payment_settle_after_seconds: float = Field(default=30.0, ge=0)
     log_format: str = Field(default="console", pattern="^(json|console)$")
     log_level: str = "INFO"

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
 from shop_monolith.db import make_engine
 from shop_monolith.models import Base
 from shop_monolith.settings import Settings

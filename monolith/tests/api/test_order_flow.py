@@ -4,6 +4,7 @@ import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
+
 from shop_monolith.services import customers
 
 ADDRESS = {"name": "A", "line1": "1 Road", "postal_code": "1", "city": "X", "country": "DE"}

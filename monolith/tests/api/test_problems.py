@@ -3,6 +3,7 @@
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
 from shop_monolith.web.api import bp
 
 TYPE = "https://shop.example/problems/"

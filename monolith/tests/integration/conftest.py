@@ -8,9 +8,10 @@ import psycopg
 import pytest
 from alembic import command
 from alembic.config import Config
-from shop_monolith.db import make_engine, make_session_factory
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from shop_monolith.db import make_engine, make_session_factory
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ALEMBIC_INI = Path(__file__).parents[3] / "migrations" / "alembic.ini"

@@ -2,14 +2,13 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
-from shop_monolith.models import StockItem
-from shop_monolith.services import basket, checkout
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..conftest import add_customer, add_product, new_claim
-from ..unit.fakes import card
-from ..unit.test_checkout import ADDRESS
+from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
+from shop_monolith.models import StockItem
+from shop_monolith.services import basket
+
+from ..conftest import add_customer, add_product, cancel_order, place_order
 
 
 def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]) -> None:
@@ -22,15 +21,7 @@ def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]
 
     def check_out(customer_id):  # type: ignore[no-untyped-def]
         with pg_sessions() as session:
-            order = checkout.place_order(
-                session,
-                provider,
-                customer_id=customer_id,
-                claim=new_claim(session, customer_id),
-                shipping_address=ADDRESS,
-                card=card(),
-                currency="EUR",
-            )
+            order = place_order(session, provider, customer_id)
             return order.status, order.rejection_reason
 
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -41,3 +32,30 @@ def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]
     with pg_sessions() as session:
         item = session.get(StockItem, product_id)
         assert item is not None and (item.on_hand, item.reserved) == (0, 0)
+
+
+def test_multi_line_orders_in_opposite_line_order_never_deadlock(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    provider = FakePaymentProvider(pg_sessions)
+    with pg_sessions() as session:
+        first, second = add_product(session, on_hand=100).id, add_product(session, on_hand=100).id
+        customer_ids = [add_customer(session).id for _ in range(12)]
+        for n, customer_id in enumerate(customer_ids):
+            for product_id in (first, second) if n % 2 else (second, first):
+                basket.set_quantity(session, customer_id, product_id, 2, currency="EUR")
+
+    def check_out_then_cancel(customer_id):  # type: ignore[no-untyped-def]
+        with pg_sessions() as session:
+            order = place_order(session, provider, customer_id)
+            cancelled = cancel_order(session, provider, customer_id, order.id)
+            return cancelled.status, cancelled.payment.status
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(check_out_then_cancel, customer_ids))
+
+    assert outcomes == [("CANCELLED", "REFUNDED")] * len(customer_ids)
+    with pg_sessions() as session:
+        for product_id in (first, second):
+            item = session.get(StockItem, product_id)
+            assert item is not None and (item.on_hand, item.reserved) == (100, 0)

@@ -4,9 +4,10 @@ import psycopg
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Engine
+
 from shop_monolith.db import SCHEMA, make_engine
 from shop_monolith.models import Base
-from sqlalchemy import Engine
 
 from .conftest import ADMIN_URL, alembic_config, schema_tables
 

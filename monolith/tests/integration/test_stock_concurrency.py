@@ -3,11 +3,12 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from shop_monolith.models import StockItem
-from shop_monolith.repositories.inventory import InventoryRepository
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from shop_monolith.models import StockItem
+from shop_monolith.repositories.inventory import InventoryRepository
 
 from ..conftest import add_product
 

@@ -35,8 +35,7 @@ class FakePaymentProvider(AbstractPaymentProvider):
         return self.charges.get(key)
 
     def refund(self, *, charge_id: str) -> None:
+        """Like the real provider: only an approved charge it made can be refunded."""
+        if not any(c.charge_id == charge_id and c.approved for c in self.charges.values()):
+            raise ValueError(f"no approved charge {charge_id} to refund")
         self.refunded.append(charge_id)
-
-
-def card(number: str = APPROVE) -> CardDetails:
-    return CardDetails(number=number, expiry_month=12, expiry_year=2030, cvc="123")

@@ -1,9 +1,10 @@
 import pytest
+from sqlalchemy.orm import Session
+
 from shop_monolith.models import Product
 from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import catalog, inventory
 from shop_monolith.services.errors import Conflict, NotFound, ValidationFailed
-from sqlalchemy.orm import Session
 
 from ..conftest import add_product
 

@@ -1,29 +1,14 @@
 from datetime import timedelta
 
 import pytest
-from shop_monolith.models import BasketLine, StockItem, StockMovement
-from shop_monolith.services import basket, checkout, payments
-from shop_monolith.services.errors import Conflict
 from sqlalchemy.orm import Session
 
-from ..conftest import add_customer, add_product, new_claim
-from .fakes import DECLINE, TIME_OUT, FakePaymentProvider, card
+from shop_monolith.models import BasketLine, StockItem, StockMovement
+from shop_monolith.services import basket, payments
+from shop_monolith.services.errors import Conflict
 
-ADDRESS = {"name": "A", "line1": "1 Road", "postal_code": "1", "city": "X", "country": "DE"}
-
-
-def place(
-    session: Session, provider: FakePaymentProvider, customer_id, number: str = "4242424242424242"
-):  # type: ignore[no-untyped-def]
-    return checkout.place_order(
-        session,
-        provider,
-        customer_id=customer_id,
-        claim=new_claim(session, customer_id),
-        shipping_address=ADDRESS,
-        card=card(number),
-        currency="EUR",
-    )
+from ..conftest import add_customer, add_product, card, place_order
+from .fakes import DECLINE, TIME_OUT, FakePaymentProvider
 
 
 def stock(session: Session, product_id) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -36,7 +21,7 @@ def test_approved_card_confirms_sells_stock_and_empties_the_basket(session: Sess
     customer, product = add_customer(session), add_product(session, price=250, on_hand=5)
     basket.set_quantity(session, customer.id, product.id, 2, currency="EUR")
 
-    order = place(session, FakePaymentProvider(), customer.id)
+    order = place_order(session, FakePaymentProvider(), customer.id)
 
     assert (order.status, order.payment.status, order.total_amount) == (
         "CONFIRMED",
@@ -53,7 +38,7 @@ def test_declined_card_rejects_releases_stock_and_keeps_the_basket(session: Sess
     customer, product = add_customer(session), add_product(session, on_hand=5)
     basket.set_quantity(session, customer.id, product.id, 2, currency="EUR")
 
-    order = place(session, FakePaymentProvider(), customer.id, DECLINE)
+    order = place_order(session, FakePaymentProvider(), customer.id, DECLINE)
 
     assert (order.status, order.rejection_reason, order.payment.status) == (
         "REJECTED",
@@ -71,7 +56,7 @@ def test_not_enough_stock_rejects_without_charging_or_reserving(session: Session
     basket.set_quantity(session, customer.id, scarce.id, 2, currency="EUR")
     provider = FakePaymentProvider()
 
-    order = place(session, provider, customer.id)
+    order = place_order(session, provider, customer.id)
 
     assert (order.status, order.rejection_reason, order.payment.status) == (
         "REJECTED",
@@ -88,7 +73,7 @@ def test_inactive_product_rejects_the_order(session: Session) -> None:
     product.active = False
     session.commit()
 
-    order = place(session, FakePaymentProvider(), customer.id)
+    order = place_order(session, FakePaymentProvider(), customer.id)
 
     assert (order.status, order.rejection_reason) == ("REJECTED", "product_unavailable")
 
@@ -96,7 +81,7 @@ def test_inactive_product_rejects_the_order(session: Session) -> None:
 def test_empty_basket_is_a_conflict(session: Session) -> None:
     customer = add_customer(session)
     with pytest.raises(Conflict) as raised:
-        place(session, FakePaymentProvider(), customer.id)
+        place_order(session, FakePaymentProvider(), customer.id)
     assert raised.value.code == "basket-empty"
 
 
@@ -105,7 +90,7 @@ def test_timeout_leaves_pending_until_settled_as_failed(session: Session) -> Non
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider()
 
-    order = place(session, provider, customer.id, TIME_OUT)
+    order = place_order(session, provider, customer.id, TIME_OUT)
     assert (order.status, stock(session, product.id)) == ("PENDING", (3, 1))
 
     settled = payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
@@ -125,7 +110,7 @@ def test_timeout_that_did_charge_is_settled_as_confirmed(session: Session) -> No
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider(charge_on_timeout=True)
 
-    order = place(session, provider, customer.id, TIME_OUT)
+    order = place_order(session, provider, customer.id, TIME_OUT)
     payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
 
     session.refresh(order)
@@ -137,7 +122,7 @@ def test_recent_pending_payments_are_left_alone(session: Session) -> None:
     customer, product = add_customer(session), add_product(session)
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider()
-    place(session, provider, customer.id, TIME_OUT)
+    place_order(session, provider, customer.id, TIME_OUT)
 
     assert payments.settle_stale_payments(session, provider, older_than=timedelta(minutes=5)) == 0
 
@@ -146,7 +131,7 @@ def test_a_late_approval_for_an_order_already_failed_is_refunded(session: Sessio
     customer, product = add_customer(session), add_product(session)
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider()
-    order = place(session, provider, customer.id, TIME_OUT)
+    order = place_order(session, provider, customer.id, TIME_OUT)
     payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
 
     late = provider.charge(key=payments.charge_key(order.id), amount=1, currency="EUR", card=card())
@@ -154,4 +139,45 @@ def test_a_late_approval_for_an_order_already_failed_is_refunded(session: Sessio
 
     assert provider.refunded == [late.charge_id]
     session.refresh(order)
-    assert order.status == "REJECTED"
+    assert (order.status, order.payment.status) == ("REJECTED", "REFUNDED")
+
+
+def test_a_late_approval_whose_refund_fails_stays_due_until_settlement(session: Session) -> None:
+    customer, product = add_customer(session), add_product(session)
+    basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+    provider = FakePaymentProvider()
+    order = place_order(session, provider, customer.id, TIME_OUT)
+    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    late = provider.charge(key=payments.charge_key(order.id), amount=1, currency="EUR", card=card())
+
+    refund = provider.refund
+    provider.refund = lambda *, charge_id: (_ for _ in ()).throw(ConnectionError("down"))  # type: ignore[method-assign]
+    payments.finalise_payment(session, provider, order.id, late)
+    session.refresh(order)
+    assert (order.status, order.payment.status) == ("REJECTED", "CAPTURED")
+
+    provider.refund = refund  # type: ignore[method-assign]
+    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    session.refresh(order)
+    assert order.payment.status == "REFUNDED" and provider.refunded == [late.charge_id]
+
+
+def test_one_failing_order_does_not_stop_settlement_of_the_others(session: Session) -> None:
+    provider = FakePaymentProvider()
+    pending = []
+    for _ in range(2):
+        customer, product = add_customer(session), add_product(session)
+        basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+        pending.append(place_order(session, provider, customer.id, TIME_OUT))
+    lookup = provider.lookup
+
+    def lookup_failing_for_the_first(*, key: str):  # type: ignore[no-untyped-def]
+        if key == payments.charge_key(pending[0].id):
+            raise ConnectionError("provider hiccup")
+        return lookup(key=key)
+
+    provider.lookup = lookup_failing_for_the_first  # type: ignore[method-assign]
+    assert payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
+    for order in pending:
+        session.refresh(order)
+    assert [o.status for o in pending] == ["PENDING", "REJECTED"]

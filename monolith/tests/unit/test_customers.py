@@ -2,10 +2,11 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy.orm import Session
+
 from shop_monolith.services import customers
 from shop_monolith.services.errors import AuthenticationFailed, Conflict
 from shop_monolith.services.security import Principal, issue_token, verify_token
-from sqlalchemy.orm import Session
 
 SECRET = "s" * 32
 

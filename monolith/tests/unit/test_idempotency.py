@@ -2,19 +2,24 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
+
 from shop_monolith.models import IdempotencyRecord
 from shop_monolith.services import idempotency
 from shop_monolith.services.errors import Conflict
-from sqlalchemy.orm import Session
 
 from ..conftest import add_customer
 
 
-def test_fingerprint_ignores_key_order_but_not_values() -> None:
-    one = idempotency.fingerprint("POST", "/orders", {"a": 1, "b": 2})
-    assert one == idempotency.fingerprint("POST", "/orders", {"b": 2, "a": 1})
-    assert one != idempotency.fingerprint("POST", "/orders", {"a": 1, "b": 3})
-    assert one != idempotency.fingerprint("POST", "/other", {"a": 1, "b": 2})
+def test_fingerprint_ignores_key_order_but_not_values_and_needs_the_secret() -> None:
+    def fp(path: str, body: object, secret: str = "s" * 32) -> str:
+        return idempotency.fingerprint("POST", path, body, secret=secret)
+
+    one = fp("/orders", {"a": 1, "b": 2})
+    assert one == fp("/orders", {"b": 2, "a": 1})
+    assert one != fp("/orders", {"a": 1, "b": 3})
+    assert one != fp("/other", {"a": 1, "b": 2})
+    assert one != fp("/orders", {"a": 1, "b": 2}, secret="t" * 32)
 
 
 def test_a_finished_key_replays_its_outcome(session: Session) -> None:
@@ -56,6 +61,14 @@ def test_a_stale_unfinished_claim_is_taken_over(session: Session) -> None:
     again = idempotency.claim(session, customer.id, "k", "fp")
 
     assert (again.record_id, again.is_replay) == (held.record_id, False)
+    # The slow first holder can neither record an outcome nor give the key back any more.
+    with pytest.raises(Conflict) as raised:
+        idempotency.record_outcome(session, held, status=201, resource_id=uuid.uuid4())
+    assert raised.value.code == "idempotency-key-in-use"
+    idempotency.release(session, held)
+    idempotency.record_outcome(session, again, status=201, resource_id=uuid.uuid4())
+    session.commit()
+    assert idempotency.claim(session, customer.id, "k", "fp").replay_status == 201
 
 
 def test_keys_belong_to_one_customer(session: Session) -> None:

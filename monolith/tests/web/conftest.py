@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
+
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.models import Base, Product
 from shop_monolith.services import catalog, inventory
 from shop_monolith.settings import Settings
 from shop_monolith.web.app import create_app
-from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.test import TestResponse
 
 PASSWORD = "correct horse battery"
 

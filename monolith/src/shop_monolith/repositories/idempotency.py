@@ -1,6 +1,7 @@
 import uuid
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import IdempotencyRecord
@@ -22,9 +23,29 @@ class IdempotencyRepository:
     def add(self, record: IdempotencyRecord) -> None:
         self.session.add(record)
 
-    def delete_unfinished(self, record_id: uuid.UUID) -> None:
+    def finish(
+        self, record_id: uuid.UUID, claimed_at: datetime, status: int, resource_id: uuid.UUID
+    ) -> bool:
+        """Record the outcome if the claim is still the one held (not taken over since)."""
+        result = self.session.execute(
+            update(IdempotencyRecord)
+            .where(*self._held(record_id, claimed_at))
+            .values(response_status=status, resource_id=resource_id)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def delete_unfinished(self, record_id: uuid.UUID, claimed_at: datetime) -> None:
         self.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.id == record_id, IdempotencyRecord.response_status.is_(None)
-            )
+            delete(IdempotencyRecord)
+            .where(*self._held(record_id, claimed_at))
+            .execution_options(synchronize_session=False)
+        )
+
+    @staticmethod
+    def _held(record_id: uuid.UUID, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (
+            IdempotencyRecord.id == record_id,
+            IdempotencyRecord.created_at == claimed_at,
+            IdempotencyRecord.response_status.is_(None),
         )

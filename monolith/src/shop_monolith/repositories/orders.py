@@ -47,16 +47,28 @@ class OrderRepository:
         )
         return list(self.session.scalars(query))
 
-    def cancelled_unrefunded_before(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+    def refunds_due_before(
+        self, cutoff: datetime, limit: int, *, statuses: tuple[str, ...]
+    ) -> list[uuid.UUID]:
+        """Orders in `statuses` whose payment is still CAPTURED: a refund not yet made."""
         query = (
             select(Order.id)
             .join(Payment, Payment.order_id == Order.id)
-            .where(Order.status == "CANCELLED", Payment.status == "CAPTURED")
+            .where(Order.status.in_(statuses), Payment.status == "CAPTURED")
             .where(Order.updated_at < cutoff)
             .order_by(Order.updated_at)
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+    def record_late_capture(self, order_id: uuid.UUID, charge_id: str) -> None:
+        """The provider took money for an order that had already failed: note it as CAPTURED."""
+        self.session.execute(
+            update(Payment)
+            .where(Payment.order_id == order_id, Payment.status != "REFUNDED")
+            .values(status="CAPTURED", provider_charge_id=charge_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
         """CAPTURED -> REFUNDED; a no-op if someone else recorded the refund first."""

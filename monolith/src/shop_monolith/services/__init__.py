@@ -1,1 +1,1 @@
-"""Services: the shop's use cases as transaction scripts. Each write use case commits once."""
+"""Services: the shop's use cases as transaction scripts, each owning its transactions."""

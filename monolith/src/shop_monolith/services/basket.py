@@ -31,7 +31,13 @@ def view(session: Session, customer_id: uuid.UUID, *, currency: str) -> BasketVi
 
 
 def set_quantity(
-    session: Session, customer_id: uuid.UUID, product_id: uuid.UUID, quantity: int, *, currency: str
+    session: Session,
+    customer_id: uuid.UUID,
+    product_id: uuid.UUID,
+    quantity: int,
+    *,
+    currency: str,
+    retried: bool = False,
 ) -> BasketView:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValueError(f"quantity {quantity} out of range")  # the web layer validates first
@@ -46,9 +52,14 @@ def set_quantity(
     try:
         session.commit()
     except IntegrityError:
-        # A concurrent request added the same product first: setting is idempotent, so retry.
+        # A concurrent request added the same product first: setting is idempotent, so retry
+        # once (the line exists now, so the retry updates it).
         session.rollback()
-        return set_quantity(session, customer_id, product_id, quantity, currency=currency)
+        if retried:
+            raise
+        return set_quantity(
+            session, customer_id, product_id, quantity, currency=currency, retried=True
+        )
     return view(session, customer_id, currency=currency)
 
 

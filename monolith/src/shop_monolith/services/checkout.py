@@ -96,7 +96,7 @@ def _reserve_stock(session: Session, basket: list[BasketLine]) -> str | None:
     inventory = InventoryRepository(session)
     savepoint = session.begin_nested()
     # A fixed order of rows means two checkouts never wait on each other crosswise.
-    for line in sorted(basket, key=lambda line: str(line.product_id)):
+    for line in sorted(basket, key=lambda line: str(line.product_id)):  # as in_lock_order
         if not inventory.reserve(line.product_id, line.quantity):
             savepoint.rollback()
             return "out_of_stock"

@@ -1,6 +1,7 @@
 """Idempotency keys: one outcome per (customer, key), recorded in the use case's own commit."""
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,10 @@ STALE_CLAIM_AFTER = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Claim:
+    """A key held by one request; `claimed_at` fences it against a stale earlier holder."""
+
     record_id: uuid.UUID
+    claimed_at: datetime | None = None
     replay_status: int | None = None
     resource_id: uuid.UUID | None = None
 
@@ -29,9 +33,10 @@ class Claim:
         return self.replay_status is not None
 
 
-def fingerprint(method: str, path: str, body: object) -> str:
+def fingerprint(method: str, path: str, body: object, *, secret: str) -> str:
+    """A keyed digest of the request: stored, it reveals nothing of the body without the key."""
     canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def claim(session: Session, customer_id: uuid.UUID, key: str, request_fingerprint: str) -> Claim:
@@ -39,12 +44,16 @@ def claim(session: Session, customer_id: uuid.UUID, key: str, request_fingerprin
     existing = records.find(customer_id, key)
     if existing is None:
         record = IdempotencyRecord(
-            id=uuid.uuid4(), customer_id=customer_id, key=key, fingerprint=request_fingerprint
+            id=uuid.uuid4(),
+            customer_id=customer_id,
+            key=key,
+            fingerprint=request_fingerprint,
+            created_at=datetime.now(UTC),
         )
         records.add(record)
         try:
             session.commit()
-            return Claim(record_id=record.id)
+            return Claim(record_id=record.id, claimed_at=record.created_at)
         except IntegrityError:
             session.rollback()
             existing = records.find(customer_id, key)
@@ -56,15 +65,18 @@ def claim(session: Session, customer_id: uuid.UUID, key: str, request_fingerprin
             "This Idempotency-Key was used with another request; use a new key.",
         )
     if existing.response_status is not None:
-        return Claim(existing.id, existing.response_status, existing.resource_id)
-    if _take_over_stale(session, existing.id):
-        return Claim(record_id=existing.id)
+        return Claim(
+            existing.id, replay_status=existing.response_status, resource_id=existing.resource_id
+        )
+    taken_at = _take_over_stale(session, existing.id)
+    if taken_at is not None:
+        return Claim(record_id=existing.id, claimed_at=taken_at)
     raise Conflict(
         "idempotency-key-in-use", "A request with this Idempotency-Key is still in progress."
     )
 
 
-def _take_over_stale(session: Session, record_id: uuid.UUID) -> bool:
+def _take_over_stale(session: Session, record_id: uuid.UUID) -> datetime | None:
     now = datetime.now(UTC)
     result = session.execute(
         update(IdempotencyRecord)
@@ -75,20 +87,27 @@ def _take_over_stale(session: Session, record_id: uuid.UUID) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return now if int(result.rowcount) == 1 else None  # type: ignore[attr-defined]
 
 
 def record_outcome(session: Session, held: Claim, *, status: int, resource_id: uuid.UUID) -> None:
-    """Mark the key as used; the caller commits this together with the use case's writes."""
-    record = IdempotencyRepository(session).get(held.record_id)
-    if record is None:
-        raise LookupError(f"idempotency record {held.record_id} vanished")
-    record.response_status = status
-    record.resource_id = resource_id
+    """Mark the key as used; the caller commits this together with the use case's writes.
+
+    Refused if the claim was taken over meanwhile, so the use case's writes roll back.
+    """
+    assert held.claimed_at is not None, "a replayed claim has nothing to record"
+    if not IdempotencyRepository(session).finish(
+        held.record_id, held.claimed_at, status, resource_id
+    ):
+        session.rollback()
+        raise Conflict(
+            "idempotency-key-in-use", "This request took too long; another took its key over."
+        )
 
 
 def release(session: Session, held: Claim) -> None:
     """Give the key back after the use case failed before recording an outcome."""
     session.rollback()
-    IdempotencyRepository(session).delete_unfinished(held.record_id)
+    if held.claimed_at is not None:
+        IdempotencyRepository(session).delete_unfinished(held.record_id, held.claimed_at)
     session.commit()

@@ -9,7 +9,7 @@ from shop_monolith.repositories.orders import OrderRepository
 from shop_monolith.repositories.pages import Page
 from shop_monolith.services import idempotency
 from shop_monolith.services.errors import Conflict, NotFound
-from shop_monolith.services.payments import refund_cancelled
+from shop_monolith.services.payments import in_lock_order, refund_if_due
 
 STATUSES = ("PENDING", "CONFIRMED", "REJECTED", "SHIPPED", "CANCELLED")
 
@@ -42,7 +42,8 @@ def cancel(
     """Cancel a confirmed order: put the units back on hand, then refund the charge.
 
     The cancellation commits before the provider is called, so no lock is held across that
-    call; if the refund fails, settle-payments finishes it later (refunds are idempotent).
+    call; if the refund fails, the answer still says CANCELLED (payment CAPTURED) and
+    settle-payments makes the refund later (refunds are idempotent).
     """
     order = OrderRepository(session).get(order_id, for_update=True)
     if order is None or order.customer_id != customer_id:
@@ -53,7 +54,7 @@ def cancel(
             f"Only a CONFIRMED order can be cancelled; this one is {order.status}.",
         )
     inventory = InventoryRepository(session)
-    for line in order.lines:
+    for line in in_lock_order(order.lines):
         inventory.adjust_on_hand(line.product_id, line.quantity)
         inventory.record(
             StockMovement(
@@ -67,7 +68,7 @@ def cancel(
     order.status = "CANCELLED"
     idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
     session.commit()
-    return refund_cancelled(session, provider, order.id)
+    return refund_if_due(session, provider, order.id)
 
 
 def ship(session: Session, order_id: uuid.UUID) -> Order:

@@ -1,22 +1,36 @@
-"""The money side of an order: finishing a charge, settling unknown outcomes, refunds."""
+"""The money side of an order: finishing a charge, settling unknown outcomes, refunds.
+
+Rule: no transaction is held while the provider is called, and every provider call can be
+repeated safely (charges are keyed by order, refunds are idempotent), so whatever a request
+leaves unfinished, `settle_stale_payments` finishes.
+"""
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy.orm import Session
 
 from shop_monolith.gateways.payment_provider import AbstractPaymentProvider, ChargeResult
-from shop_monolith.models import Order, StockMovement
+from shop_monolith.models import Order, OrderLine, StockMovement
 from shop_monolith.repositories.baskets import BasketRepository
 from shop_monolith.repositories.inventory import InventoryRepository
 from shop_monolith.repositories.orders import OrderRepository
 
 log = structlog.get_logger(__name__)
 
+# Orders in these states keep no money: a CAPTURED payment on them is a refund still due.
+NOT_KEPT = ("CANCELLED", "REJECTED")
+
 
 def charge_key(order_id: uuid.UUID) -> str:
     return f"order-{order_id}"
+
+
+def in_lock_order(lines: Iterable[OrderLine]) -> list[OrderLine]:
+    """Lines sorted by product, the one order in which every writer locks stock rows."""
+    return sorted(lines, key=lambda line: str(line.product_id))
 
 
 def finalise_payment(
@@ -26,18 +40,21 @@ def finalise_payment(
     result: ChargeResult | None,
 ) -> Order:
     """Apply the provider's answer (None: it has no charge for the order) to a PENDING order."""
-    order = OrderRepository(session).get(order_id, for_update=True)
+    orders = OrderRepository(session)
+    order = orders.get(order_id, for_update=True)
     if order is None:
         raise LookupError(f"order {order_id} vanished")
     if order.status != "PENDING":
+        if result is not None and result.approved and order.status in NOT_KEPT:
+            # Settled as failed first, yet the money moved: record it, then give it back.
+            orders.record_late_capture(order_id, result.charge_id)
+            session.commit()
+            return refund_if_due(session, provider, order_id)
         session.commit()
-        if result is not None and result.approved and order.payment.provider_charge_id is None:
-            # Settled as failed by someone else first, yet the money moved: give it back.
-            provider.refund(charge_id=result.charge_id)
         return order
     inventory = InventoryRepository(session)
     if result is not None and result.approved:
-        for line in order.lines:
+        for line in in_lock_order(order.lines):
             inventory.commit_sale(line.product_id, line.quantity)
             inventory.record(
                 StockMovement(
@@ -55,7 +72,7 @@ def finalise_payment(
         order.payment.status = "CAPTURED"
         order.payment.provider_charge_id = result.charge_id
     else:
-        for line in order.lines:
+        for line in in_lock_order(order.lines):
             inventory.release(line.product_id, line.quantity)
         order.status = "REJECTED"
         order.rejection_reason = "payment_declined" if result else "payment_timeout"
@@ -65,39 +82,56 @@ def finalise_payment(
     return order
 
 
-def refund_cancelled(
+def refund_if_due(
     session: Session, provider: AbstractPaymentProvider, order_id: uuid.UUID
 ) -> Order:
-    """Refund a cancelled order's captured charge, once, and record it."""
+    """Refund a cancelled or rejected order's captured charge, once, and record it.
+
+    A provider failure is logged, not raised: the refund stays due and settlement retries it.
+    """
     orders = OrderRepository(session)
     order = orders.get(order_id)
     if order is None:
         raise LookupError(f"order {order_id} vanished")
     charge_id = order.payment.provider_charge_id
     session.commit()  # hold no transaction while the provider is called
-    if order.status != "CANCELLED" or order.payment.status != "CAPTURED":
+    if order.status not in NOT_KEPT or order.payment.status != "CAPTURED" or charge_id is None:
         return order
-    if charge_id is not None:
+    try:
         provider.refund(charge_id=charge_id)
+    except Exception as error:  # any failure: the refund stays due, settlement retries it
+        log.warning("refund_failed", order_id=str(order_id), error=repr(error))
+        return order
     orders.mark_refunded(order_id)
     session.commit()
+    log.info("order_refunded", order_id=str(order_id))
     refunded = orders.get(order_id)
     assert refunded is not None
-    log.info("order_refunded", order_id=str(order_id))
     return refunded
 
 
 def settle_stale_payments(
     session: Session, provider: AbstractPaymentProvider, *, older_than: timedelta, limit: int = 100
 ) -> int:
-    """Finish what a request left open: unknown charge outcomes and refunds not yet made."""
+    """Finish what requests left open: unknown charge outcomes and refunds still due.
+
+    One order's failure is logged and skipped, so it cannot stop the others from settling.
+    """
     cutoff = datetime.now(UTC) - older_than
     orders = OrderRepository(session)
     pending = orders.pending_attempted_before(cutoff, limit)
-    unrefunded = orders.cancelled_unrefunded_before(cutoff, limit)
+    refunds_due = orders.refunds_due_before(cutoff, limit, statuses=NOT_KEPT)
     session.commit()
-    for order_id in pending:
-        finalise_payment(session, provider, order_id, provider.lookup(key=charge_key(order_id)))
-    for order_id in unrefunded:
-        refund_cancelled(session, provider, order_id)
-    return len(pending) + len(unrefunded)
+    settled = 0
+    for order_id in pending + refunds_due:
+        try:
+            if order_id in refunds_due:
+                order = refund_if_due(session, provider, order_id)
+                settled += order.payment.status == "REFUNDED"
+            else:
+                result = provider.lookup(key=charge_key(order_id))
+                settled += finalise_payment(session, provider, order_id, result).status != "PENDING"
+        except Exception as error:  # keep settling the rest; this one is retried next round
+            session.rollback()
+            log.error("settle_failed", order_id=str(order_id), error=repr(error))
+    return settled

@@ -17,6 +17,7 @@ from shop_monolith.models import (
     OrderLine,
     Payment,
     Product,
+    ProviderCharge,
     StockItem,
     StockMovement,
 )
@@ -158,7 +159,7 @@ def _seed_orders(
         "country": "DE",
     }
     for batch in _batches(iter(range(count)), count, "orders"):
-        orders, lines, payments = [], [], []
+        orders, lines, payments, charges = [], [], [], []
         for _ in batch:
             order_id, status = _uuid(rng), rng.choice(statuses)
             chosen = rng.sample(products, rng.randint(1, 3))
@@ -191,6 +192,7 @@ def _seed_orders(
                     "updated_at": created,
                 }
             )
+            charge_id = None if status == "REJECTED" else f"ch_seed_{order_id.hex}"
             payments.append(
                 {
                     "order_id": order_id,
@@ -199,11 +201,24 @@ def _seed_orders(
                     "currency": currency,
                     "card_last4": "4242",
                     "attempted_at": created,
-                    "provider_charge_id": None
-                    if status == "REJECTED"
-                    else f"ch_seed_{order_id.hex}",
+                    "provider_charge_id": charge_id,
+                }
+            )
+            # The provider's own ledger knows the seeded charges, so they can be refunded.
+            charges.append(
+                {
+                    "key": f"order-{order_id}",
+                    "charge_id": charge_id or f"ch_seed_declined_{order_id.hex}",
+                    "status": {"CAPTURED": "approved", "REFUNDED": "refunded"}.get(
+                        payment_status[status], "declined"
+                    ),
+                    "amount": total,
+                    "currency": currency,
+                    "card_last4": "4242",
+                    "created_at": created,
                 }
             )
         session.execute(insert(Order), orders)
         session.execute(insert(OrderLine), lines)
         session.execute(insert(Payment), payments)
+        session.execute(insert(ProviderCharge), charges)

@@ -34,7 +34,8 @@ def run_once(
 ) -> tuple[Order, int | None]:
     """The order the use case made, and the status to replay if it had run already."""
     session = database.session()
-    request_fingerprint = idempotency.fingerprint(request.method, request.path, body)
+    secret = database.settings().secret_key
+    request_fingerprint = idempotency.fingerprint(request.method, request.path, body, secret=secret)
     claim = idempotency.claim(session, principal.customer_id, key, request_fingerprint)
     if claim.is_replay:
         assert claim.resource_id is not None

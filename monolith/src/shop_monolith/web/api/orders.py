@@ -29,7 +29,7 @@ def place() -> tuple[Response, int, dict[str, str]]:
     order, replayed = run_once(
         principal,
         key,
-        body.model_dump(mode="json"),
+        body.model_dump(mode="json", exclude={"payment": {"cvc"}}),
         lambda claim: checkout.place_order(
             database.session(),
             database.payment_provider(),

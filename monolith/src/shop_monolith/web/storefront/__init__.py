@@ -1,6 +1,6 @@
 """The server-rendered storefront over the same services as the API."""
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 
 from shop_monolith.web.storefront.formatting import money, rejection_reason
@@ -25,6 +25,14 @@ def init_app(app: Flask) -> None:
     # On the app, not the blueprint, so error pages outside the storefront know who is in.
     app.add_template_global(current_customer)
     app.register_blueprint(bp)
+
+
+@bp.before_request
+def _refuse_nul_characters() -> None:
+    """No page takes a NUL character; PostgreSQL cannot store or compare one in text."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400, description="The request contains a NUL character.")
 
 
 @bp.after_request

@@ -40,7 +40,7 @@ def parse_uuid(raw: str) -> uuid.UUID:
 
 @bp.get("/")
 def index() -> str:
-    q = request.args.get("q", "").replace("\x00", "")[:100].strip()
+    q = request.args.get("q", "")[:100].strip()
     category = request.args.get("category", "")[:64] or None
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTS else "name"
