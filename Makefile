@@ -15,7 +15,7 @@ INSTALLED := .venv/.make-installed
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
-	bench-monolith tags wrk
+	bench-monolith bench-proxy tags wrk nginx
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -44,7 +44,7 @@ typecheck: install ## mypy --strict
 	$(RUN) mypy
 
 pytest: install ## unit, integration, contract and topology tests
-	$(RUN) pytest monolith/tests tests
+	$(RUN) pytest monolith/tests strangler-proxy/tests tests
 
 contract: install ## the contract suite (honours SHOP_BASE_URL, SHOP_ADMIN_EMAIL, SHOP_ADMIN_PASSWORD)
 	$(RUN) pytest tests/contract
@@ -58,6 +58,12 @@ seed: install ## fill DATABASE_URL with demo data (SCALE=1)
 
 bench-monolith: install wrk ## browse and checkout throughput of the monolith on PostgreSQL
 	$(RUN) python -m bench.monolith
+
+bench-proxy: install wrk nginx ## our proxy vs direct and nginx proxy_pass, same upstream
+	$(RUN) python -m bench.proxy
+
+nginx:
+	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
 
 wrk:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }

@@ -29,10 +29,24 @@ def require_wrk() -> str:
     return path
 
 
-def wrk(url: str, *, connections: int, seconds: int, threads: int = 2) -> LoadResult:
-    """Run wrk with latency percentiles; non-2xx answers and socket errors count as errors."""
+def wrk(
+    url: str, *, connections: int, seconds: int, threads: int = 2, cpus: str | None = None
+) -> LoadResult:
+    """Run wrk with latency percentiles; non-2xx answers and socket errors count as errors.
+
+    `cpus` pins the load generator (taskset list such as "0"), apart from the servers.
+    """
+    pin = ["taskset", "-c", cpus] if cpus else []
     out = subprocess.run(
-        [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            *pin,
+            require_wrk(),
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,

@@ -1,0 +1,129 @@
+"""The routing table: upstreams and ordered route rules, read from a TOML file per step."""
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MODES = ("route", "shadow", "canary")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """The routing table is invalid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Upstream:
+    name: str
+    url: str
+    host: str
+    port: int
+    timeout: float = 10.0
+    max_connections: int = 128
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    path: str
+    methods: frozenset[str] | None  # None: every method
+    mode: str
+    primary: str
+    candidate: str | None = None
+    canary_percent: float = 0.0
+    fallback: bool = False
+    shadow_methods: frozenset[str] = SAFE_METHODS
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    upstreams: dict[str, Upstream]
+    routes: tuple[Route, ...]
+    source: str = ""
+    settings: dict[str, object] = field(default_factory=dict)
+
+
+def _expand(value: str, env: dict[str, str], where: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{where}: environment variable {name} is not set")
+
+    return _ENV.sub(replace, value)
+
+
+def _upstream(name: str, raw: dict[str, object], env: dict[str, str]) -> Upstream:
+    url = _expand(str(raw.get("url", "")), env, f"upstream {name}")
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(f"upstream {name}: url must be http://host:port, got {url!r}")
+    return Upstream(
+        name=name,
+        url=url,
+        host=parts.hostname,
+        port=parts.port or 80,
+        timeout=float(raw.get("timeout", 10.0)),  # type: ignore[arg-type]
+        max_connections=int(raw.get("max_connections", 128)),  # type: ignore[call-overload]
+    )
+
+
+def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Route:
+    name = str(raw.get("name", f"route-{n}"))
+    mode = str(raw.get("mode", "route"))
+    if mode not in MODES:
+        raise ConfigError(f"route {name}: mode must be one of {', '.join(MODES)}")
+    primary, candidate = raw.get("primary"), raw.get("candidate")
+    for role, target in (("primary", primary), ("candidate", candidate)):
+        if target is not None and target not in upstreams:
+            raise ConfigError(f"route {name}: {role} {target!r} is not a configured upstream")
+    if primary is None:
+        raise ConfigError(f"route {name}: primary is required")
+    if mode != "route" and candidate is None:
+        raise ConfigError(f"route {name}: mode {mode} needs a candidate")
+    percent = float(raw.get("canary_percent", 0.0))  # type: ignore[arg-type]
+    if not 0.0 <= percent <= 100.0:
+        raise ConfigError(f"route {name}: canary_percent must be between 0 and 100")
+    path = str(raw.get("path", ""))
+    if not path.startswith("/"):
+        raise ConfigError(f"route {name}: path must start with /")
+    methods = raw.get("methods")
+    return Route(
+        name=name,
+        path=path,
+        methods=frozenset(str(m).upper() for m in methods) if methods else None,  # type: ignore[attr-defined]
+        mode=mode,
+        primary=str(primary),
+        candidate=str(candidate) if candidate is not None else None,
+        canary_percent=percent,
+        fallback=bool(raw.get("fallback", False)),
+        shadow_methods=frozenset(
+            str(m).upper()
+            for m in raw.get("shadow_methods", sorted(SAFE_METHODS))  # type: ignore[attr-defined]
+        ),
+    )
+
+
+def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> RoutingTable:
+    env = dict(os.environ) if env is None else env
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source or 'routing table'}: {error}") from error
+    upstreams = {name: _upstream(name, raw, env) for name, raw in data.get("upstreams", {}).items()}
+    if not upstreams:
+        raise ConfigError("the routing table names no upstreams")
+    routes = tuple(_route(n, raw, upstreams) for n, raw in enumerate(data.get("routes", [])))
+    if not routes:
+        raise ConfigError("the routing table has no routes")
+    return RoutingTable(upstreams, routes, source, dict(data.get("settings", {})))
+
+
+def load(path: Path | str, *, env: dict[str, str] | None = None) -> RoutingTable:
+    return parse(Path(path).read_text(), env=env, source=str(path))

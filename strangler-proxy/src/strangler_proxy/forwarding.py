@@ -1,0 +1,53 @@
+"""What the proxy adds to and removes from a request on its way to an upstream."""
+
+import os
+import re
+
+from strangler_proxy.headers import Headers, end_to_end, get
+from strangler_proxy.server import Request
+
+_VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+# Only the proxy sets these: a client must not be able to forge them.
+_SET_BY_PROXY = frozenset(
+    {
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"forwarded",
+        b"x-real-ip",
+        b"x-strangler-target",
+        b"content-length",
+    }
+)
+
+
+def request_id(request: Request) -> bytes:
+    offered = get(request.headers, b"x-request-id")
+    return (
+        offered if offered and _VALID_REQUEST_ID.match(offered) else os.urandom(16).hex().encode()
+    )
+
+
+def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -> bytes:
+    """The request as the upstream gets it: end-to-end headers plus forwarding headers."""
+    headers: Headers = end_to_end(request.headers, also=_SET_BY_PROXY | {b"x-request-id"})
+    # The proxy is the edge: forwarding headers from clients are dropped above, not extended.
+    headers += [
+        (b"X-Forwarded-For", request.client.encode()),
+        (b"X-Forwarded-Proto", scheme),
+        (b"X-Forwarded-Host", get(request.headers, b"host") or b""),
+        (b"X-Request-ID", rid),
+    ]
+    if request.body or request.method not in (b"GET", b"HEAD", b"DELETE", b"OPTIONS"):
+        headers.append((b"Content-Length", str(len(request.body)).encode()))
+    lines = [request.method + b" " + request.target + b" HTTP/1.1"]
+    lines += [name + b": " + value for name, value in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + request.body
+
+
+def client_headers(upstream_headers: Headers, *, rid: bytes) -> Headers:
+    """The upstream's response headers as the client gets them (framing is set separately)."""
+    headers = end_to_end(upstream_headers, also=frozenset({b"content-length"}))
+    if get(headers, b"x-request-id") is None:
+        headers.append((b"X-Request-ID", rid))
+    return headers

@@ -1,0 +1,35 @@
+"""Problem details for errors the proxy itself makes; they say so in their type and a header."""
+
+import json
+
+from strangler_proxy.server import Refused, Responder
+
+TYPE_BASE = "https://shop.example/problems/proxy/"
+TITLES = {
+    400: ("bad-request", "The proxy refused a malformed request"),
+    404: ("no-route", "No route matches this request"),
+    413: ("payload-too-large", "The body is larger than the proxy accepts"),
+    431: ("headers-too-large", "Too many request headers"),
+    500: ("proxy-error", "The proxy failed"),
+    502: ("bad-gateway", "The upstream could not be reached or broke the response"),
+    503: ("circuit-open", "The upstream is failing; the proxy is not sending it traffic"),
+    504: ("gateway-timeout", "The upstream did not answer in time"),
+}
+
+
+def send_problem(responder: Responder, status: int, detail: str, **extra: object) -> None:
+    slug, title = TITLES[status]
+    body = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": responder.request.path.decode("ascii", "replace"),
+        **extra,
+    }
+    headers = [(b"Content-Type", b"application/problem+json"), (b"X-Strangler-Error", b"proxy")]
+    responder.simple(status, headers, json.dumps(body).encode())
+
+
+def send_refusal(responder: Responder, refused: Refused) -> None:
+    send_problem(responder, refused.status, refused.detail)

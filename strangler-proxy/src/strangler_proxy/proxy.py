@@ -1,0 +1,127 @@
+"""The request path: match a route, pick an upstream, forward, stream the answer back."""
+
+import asyncio
+import contextlib
+
+import structlog
+
+from strangler_proxy.config import RoutingTable
+from strangler_proxy.exchange import Exchange, UpstreamError
+from strangler_proxy.forwarding import client_headers, request_id, upstream_request
+from strangler_proxy.problems import send_problem
+from strangler_proxy.routing import BadPath, match, normalise
+from strangler_proxy.selection import choose_target
+from strangler_proxy.server import Request, Responder
+from strangler_proxy.upstream import UpstreamPool
+
+log = structlog.get_logger(__name__)
+IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE"})
+
+
+class Proxy:
+    def __init__(self, table: RoutingTable) -> None:
+        self.table = table
+        self.pools = {
+            name: UpstreamPool(name, u.host, u.port, max_connections=u.max_connections)
+            for name, u in table.upstreams.items()
+        }
+
+    async def handle(self, request: Request, responder: Responder) -> None:
+        try:
+            path = normalise(request.path)
+        except BadPath as error:
+            send_problem(responder, 400, str(error))
+            return
+        method = request.method.decode("ascii", "replace")
+        route = match(self.table, method, path)
+        if route is None:
+            send_problem(responder, 404, f"No route for {method} {path}.")
+            return
+        rid = request_id(request)
+        target = choose_target(route, request)
+        data = upstream_request(request, rid=rid)
+        tries = [target]
+        if route.fallback and target != route.primary and request.method in IDEMPOTENT:
+            tries.append(route.primary)
+        for attempt, name in enumerate(tries):
+            last = attempt == len(tries) - 1
+            try:
+                exchange = await self._start(name, request, data)
+            except UpstreamError as error:
+                if last:
+                    send_problem(responder, 502, str(error), upstream=name)
+                    return
+                continue
+            except TimeoutError:
+                if last:
+                    send_problem(responder, 504, f"{name} did not answer in time.", upstream=name)
+                    return
+                continue
+            head = exchange.head.result()
+            if head.status >= 500 and not last:
+                await self._drain(exchange)
+                continue
+            await self._relay(exchange, responder, rid)
+            return
+
+    async def _start(self, name: str, request: Request, data: bytes) -> Exchange:
+        pool = self.pools[name]
+        timeout = self.table.upstreams[name].timeout
+        loop = asyncio.get_running_loop()
+        for _ in range(2):
+            connection = await pool.acquire()
+            reused = connection.exchanges > 0
+            exchange = Exchange(loop, head_only=request.method == b"HEAD", timeout=timeout)
+            connection.send(data, exchange)
+            try:
+                await exchange.head
+                return exchange
+            except UpstreamError as error:
+                # A kept-alive connection the upstream closed just as we wrote: nothing was
+                # answered, so an idempotent request may go again on a new connection.
+                if error.answered or not reused or request.method not in IDEMPOTENT:
+                    raise
+        raise UpstreamError(f"{name} closed two connections in a row")
+
+    async def _relay(self, exchange: Exchange, responder: Responder, rid: bytes) -> None:
+        head = exchange.head.result()
+        length = None
+        if not head.chunked:
+            for name, value in head.headers:
+                if name.lower() == b"content-length" and value.isdigit():
+                    length = int(value)
+        responder.start(head.status, client_headers(head.headers, rid=rid), length=length)
+        writable = responder.writable
+
+        def sink(chunk: bytes) -> None:
+            responder.send(chunk)
+            if not writable.is_set() and exchange.resumer is None:
+                exchange.pause()  # the client reads slowly: stop reading the upstream too
+                exchange.resumer = asyncio.ensure_future(
+                    self._resume_when_writable(exchange, writable)
+                )
+
+        exchange.stream_to(sink)
+        try:
+            await exchange.done
+        except UpstreamError as error:
+            log.warning("upstream_broke_midway", error=str(error))
+            responder.protocol.transport.close()  # type: ignore[union-attr]
+            return
+        responder.finish()
+
+    @staticmethod
+    async def _resume_when_writable(exchange: Exchange, writable: asyncio.Event) -> None:
+        await writable.wait()
+        exchange.resumer = None
+        exchange.resume()
+
+    @staticmethod
+    async def _drain(exchange: Exchange) -> None:
+        exchange.stream_to(lambda chunk: None)
+        with contextlib.suppress(UpstreamError):
+            await exchange.done
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()

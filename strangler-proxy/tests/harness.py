@@ -1,0 +1,103 @@
+"""Runs upstream test servers and the proxy in a background event loop, on free ports."""
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from strangler_proxy.config import parse
+from strangler_proxy.problems import send_refusal
+from strangler_proxy.proxy import Proxy
+from strangler_proxy.server import ServerProtocol
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Running:
+    proxy_port: int
+    upstream_ports: dict[str, int]
+    seen: list[web.Request] = field(default_factory=list)  # requests the upstreams received
+    connections: dict[str, int] = field(default_factory=dict)  # upstream TCP connections made
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}"
+
+
+@contextmanager
+def running(
+    routes: str, upstreams: dict[str, Callable[[Running], web.Application] | None], **limits: int
+) -> Iterator[Running]:
+    """`upstreams` maps names to app factories; None means a port where nothing listens."""
+    ports = {name: free_port() for name in upstreams}
+    state = Running(proxy_port=free_port(), upstream_ports=ports)
+    env = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    table = parse(routes, env=env)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop: asyncio.Future[None] | None = None
+
+    async def main() -> None:
+        nonlocal stop
+        stop = loop.create_future()
+        runners = []
+        for name, factory in upstreams.items():
+            if factory is None:
+                continue
+            runner = web.AppRunner(factory(state), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
+            runners.append(runner)
+        proxy = Proxy(table)
+        server = await loop.create_server(
+            lambda: ServerProtocol(
+                proxy.handle, max_body=limits.get("max_body", 1 << 20), on_refused=send_refusal
+            ),
+            "127.0.0.1",
+            state.proxy_port,
+        )
+        ready.set()
+        await stop
+        server.close()
+        proxy.close()
+        for runner in runners:
+            await runner.cleanup()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the test proxy did not start")
+    try:
+        yield state
+    finally:
+        assert stop is not None
+        loop.call_soon_threadsafe(stop.set_result, None)
+        thread.join(10)
+        loop.close()
+
+
+def raw_exchange(port: int, data: bytes, *, read_until_close: bool = True) -> bytes:
+    """Send raw bytes to the proxy and read what comes back (for framing tests)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if not read_until_close:
+                break
+        return b"".join(chunks)
