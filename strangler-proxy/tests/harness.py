@@ -27,6 +27,7 @@ class Running:
     upstream_ports: dict[str, int]
     seen: list[web.Request] = field(default_factory=list)  # requests the upstreams received
     connections: dict[str, int] = field(default_factory=dict)  # upstream TCP connections made
+    proxy: Proxy | None = None
 
     @property
     def url(self) -> str:
@@ -58,6 +59,7 @@ def running(
             await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
             runners.append(runner)
         proxy = Proxy(table)
+        state.proxy = proxy
         server = await loop.create_server(
             lambda: ServerProtocol(
                 proxy.handle, max_body=limits.get("max_body", 1 << 20), on_refused=send_refusal

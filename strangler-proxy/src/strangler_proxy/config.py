@@ -37,6 +37,7 @@ class Route:
     canary_percent: float = 0.0
     fallback: bool = False
     shadow_methods: frozenset[str] = SAFE_METHODS
+    shadow_ignore: tuple[str, ...] = ()  # field globs never compared, e.g. "*.created_at"
 
 
 @dataclass(frozen=True)

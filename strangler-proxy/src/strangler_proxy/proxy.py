@@ -10,8 +10,10 @@ from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.forwarding import client_headers, request_id, upstream_request
 from strangler_proxy.problems import send_problem
 from strangler_proxy.routing import BadPath, match, normalise
+from strangler_proxy.resilience import CircuitOpen, Guard
 from strangler_proxy.selection import choose_target
 from strangler_proxy.server import Request, Responder
+from strangler_proxy.shadow import Capture, Shadower
 from strangler_proxy.upstream import UpstreamPool
 
 log = structlog.get_logger(__name__)
@@ -25,6 +27,8 @@ class Proxy:
             name: UpstreamPool(name, u.host, u.port, max_connections=u.max_connections)
             for name, u in table.upstreams.items()
         }
+        self.shadower = Shadower(self.fetch)
+        self.guard = Guard()
 
     async def handle(self, request: Request, responder: Responder) -> None:
         try:
@@ -40,38 +44,61 @@ class Proxy:
         rid = request_id(request)
         target = choose_target(route, request)
         data = upstream_request(request, rid=rid)
+        head_only, idempotent = request.method == b"HEAD", request.method in IDEMPOTENT
+        capture = None
+        if self.shadower.wants(route, request.method):
+            copy = upstream_request(request, rid=rid + b"-shadow")
+            capture = self.shadower.start(route, copy, head_only, method, path)
         tries = [target]
-        if route.fallback and target != route.primary and request.method in IDEMPOTENT:
+        if route.fallback and target != route.primary and idempotent:
             tries.append(route.primary)
-        for attempt, name in enumerate(tries):
-            last = attempt == len(tries) - 1
-            try:
-                exchange = await self._start(name, request, data)
-            except UpstreamError as error:
-                if last:
-                    send_problem(responder, 502, str(error), upstream=name)
-                    return
-                continue
-            except TimeoutError:
-                if last:
-                    send_problem(responder, 504, f"{name} did not answer in time.", upstream=name)
-                    return
-                continue
-            head = exchange.head.result()
-            if head.status >= 500 and not last:
-                await self._drain(exchange)
-                continue
-            await self._relay(exchange, responder, rid)
-            return
+        try:
+            for attempt, name in enumerate(tries):
+                last = attempt == len(tries) - 1
+                try:
+                    exchange = await self.guard.call(
+                        name,
+                        lambda name=name: self.fetch(name, data, head_only, idempotent=idempotent),  # type: ignore[misc]
+                        idempotent=idempotent,
+                    )
+                except CircuitOpen as error:
+                    if last:
+                        send_problem(responder, 503, str(error), upstream=name)
+                        return
+                    continue
+                except UpstreamError as error:
+                    if last:
+                        send_problem(responder, 502, str(error), upstream=name)
+                        return
+                    continue
+                except TimeoutError:
+                    if last:
+                        send_problem(
+                            responder, 504, f"{name} did not answer in time.", upstream=name
+                        )
+                        return
+                    continue
+                if exchange.head.result().status >= 500 and not last:
+                    await self._drain(exchange)
+                    continue
+                await self._relay(exchange, responder, rid, capture)
+                return
+        finally:
+            if capture is not None and not capture.complete.done():
+                capture.complete.set_exception(UpstreamError("the primary did not answer in full"))
+                capture.complete.exception()
 
-    async def _start(self, name: str, request: Request, data: bytes) -> Exchange:
+    async def fetch(
+        self, name: str, data: bytes, head_only: bool, *, idempotent: bool = True
+    ) -> Exchange:
+        """Send a request to an upstream; answers once the response head has arrived."""
         pool = self.pools[name]
         timeout = self.table.upstreams[name].timeout
         loop = asyncio.get_running_loop()
         for _ in range(2):
             connection = await pool.acquire()
             reused = connection.exchanges > 0
-            exchange = Exchange(loop, head_only=request.method == b"HEAD", timeout=timeout)
+            exchange = Exchange(loop, head_only=head_only, timeout=timeout)
             connection.send(data, exchange)
             try:
                 await exchange.head
@@ -79,11 +106,13 @@ class Proxy:
             except UpstreamError as error:
                 # A kept-alive connection the upstream closed just as we wrote: nothing was
                 # answered, so an idempotent request may go again on a new connection.
-                if error.answered or not reused or request.method not in IDEMPOTENT:
+                if error.answered or not reused or not idempotent:
                     raise
         raise UpstreamError(f"{name} closed two connections in a row")
 
-    async def _relay(self, exchange: Exchange, responder: Responder, rid: bytes) -> None:
+    async def _relay(
+        self, exchange: Exchange, responder: Responder, rid: bytes, capture: Capture | None
+    ) -> None:
         head = exchange.head.result()
         length = None
         if not head.chunked:
@@ -92,9 +121,13 @@ class Proxy:
                     length = int(value)
         responder.start(head.status, client_headers(head.headers, rid=rid), length=length)
         writable = responder.writable
+        if capture is not None:
+            capture.head(head.status, head.headers)
 
         def sink(chunk: bytes) -> None:
             responder.send(chunk)
+            if capture is not None:
+                capture.add(chunk)
             if not writable.is_set() and exchange.resumer is None:
                 exchange.pause()  # the client reads slowly: stop reading the upstream too
                 exchange.resumer = asyncio.ensure_future(
@@ -109,6 +142,8 @@ class Proxy:
             responder.protocol.transport.close()  # type: ignore[union-attr]
             return
         responder.finish()
+        if capture is not None:
+            capture.complete.set_result(None)
 
     @staticmethod
     async def _resume_when_writable(exchange: Exchange, writable: asyncio.Event) -> None:

@@ -1,0 +1,184 @@
+"""Shadow traffic: copy a request to the candidate (and again to the primary, to measure
+noise), compare the answers with the primary's, keep counts and the last mismatches."""
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from strangler_proxy.config import Route
+from strangler_proxy.diff import Difference, NoiseModel, Snapshot, compare
+from strangler_proxy.exchange import Exchange, UpstreamError
+from strangler_proxy.headers import Headers
+
+log = structlog.get_logger(__name__)
+Fetch = Callable[[str, bytes, bool], Awaitable[Exchange]]  # upstream, request bytes, is HEAD
+
+
+@dataclass
+class RouteShadowStats:
+    compared: int = 0
+    mismatched: int = 0
+    dropped: int = 0  # not copied: too many copies in flight, or the body was too large
+    failed: int = 0  # the candidate (or the noise copy) could not answer
+    noise: NoiseModel = field(default_factory=NoiseModel)
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+
+
+class Capture:
+    """The primary's response as it streams to the client, up to a size cap."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.body, self.overflow = cap, bytearray(), False
+        self.status, self.headers = 0, {}  # type: ignore[var-annotated]
+        self.complete: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def head(self, status: int, headers: Headers) -> None:
+        self.status = status
+        self.headers = {name.lower(): value for name, value in headers}
+
+    def add(self, chunk: bytes) -> None:
+        if len(self.body) + len(chunk) > self.cap:
+            self.overflow = True
+        else:
+            self.body += chunk
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.status, self.headers, bytes(self.body))
+
+
+class Shadower:
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        max_in_flight: int = 32,
+        body_cap: int = 256 * 1024,
+        timeout: float = 5.0,
+        noise_threshold: float = 0.05,
+    ) -> None:
+        self.fetch, self.max_in_flight, self.body_cap = fetch, max_in_flight, body_cap
+        self.timeout, self.noise_threshold = timeout, noise_threshold
+        self.in_flight = 0
+        self.stats: dict[str, RouteShadowStats] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wants(self, route: Route, method: bytes) -> bool:
+        return route.mode == "shadow" and method.decode("ascii", "replace") in route.shadow_methods
+
+    def start(
+        self, route: Route, data: bytes, head_only: bool, method: str, path: str
+    ) -> Capture | None:
+        """Begin shadowing one request; answers the capture to feed with the primary's reply."""
+        stats = self.stats.setdefault(route.name, RouteShadowStats())
+        if self.in_flight >= self.max_in_flight or len(data) > self.body_cap:
+            stats.dropped += 1
+            return None
+        capture = Capture(self.body_cap)
+        self.in_flight += 1
+        task = asyncio.ensure_future(
+            self._run(route, data, head_only, capture, stats, method, path)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return capture
+
+    async def _run(
+        self,
+        route: Route,
+        data: bytes,
+        head_only: bool,
+        capture: Capture,
+        stats: RouteShadowStats,
+        method: str,
+        path: str,
+    ) -> None:
+        try:
+            candidate, again = await self._both(route, data, head_only, capture)
+        except (UpstreamError, TimeoutError) as error:
+            stats.failed += 1
+            log.info("shadow_failed", route=route.name, error=repr(error))
+            return
+        finally:
+            self.in_flight -= 1
+        if capture.overflow or candidate is None or again is None:
+            stats.dropped += 1
+            return
+        self._judge(route, capture.snapshot(), candidate, again, stats, method, path)
+
+    async def _both(
+        self, route: Route, data: bytes, head_only: bool, capture: Capture
+    ) -> tuple[Snapshot | None, Snapshot | None]:
+        assert route.candidate is not None
+        candidate, again, _ = await asyncio.wait_for(
+            asyncio.gather(
+                self._snapshot(route.candidate, data, head_only),
+                self._snapshot(route.primary, data, head_only),
+                capture.complete,
+            ),
+            self.timeout,
+        )
+        return candidate, again
+
+    async def _snapshot(self, upstream: str, data: bytes, head_only: bool) -> Snapshot | None:
+        exchange = await self.fetch(upstream, data, head_only)
+        head = exchange.head.result()
+        body = bytearray()
+        too_large = False
+
+        def keep(chunk: bytes) -> None:
+            nonlocal too_large
+            if len(body) + len(chunk) > self.body_cap:
+                too_large = True
+            else:
+                body.extend(chunk)
+
+        exchange.stream_to(keep)
+        await exchange.done
+        headers = {name.lower(): value for name, value in head.headers}
+        return None if too_large else Snapshot(head.status, headers, bytes(body))
+
+    def _judge(
+        self,
+        route: Route,
+        primary: Snapshot,
+        candidate: Snapshot,
+        again: Snapshot,
+        stats: RouteShadowStats,
+        method: str,
+        path: str,
+    ) -> None:
+        ignore = route.shadow_ignore
+        noise_now = compare(primary, again, ignore=ignore)
+        stats.noise.learn(noise_now)
+        noisy_now = {d.path for d in noise_now}
+        real = [
+            d
+            for d in compare(primary, candidate, ignore=ignore)
+            if d.path not in noisy_now
+            and not stats.noise.noisy(d.path, threshold=self.noise_threshold)
+        ]
+        stats.compared += 1
+        if real:
+            stats.mismatched += 1
+            stats.recent.appendleft(_mismatch(method, path, real))
+            log.info("shadow_mismatch", route=route.name, path=path, fields=[d.path for d in real])
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _mismatch(method: str, path: str, differences: list[Difference]) -> dict[str, Any]:
+    return {
+        "at": time.time(),
+        "request": f"{method} {path}",
+        "differences": [
+            {"path": d.path, "primary": d.primary, "candidate": d.candidate}
+            for d in differences[:20]
+        ],
+    }

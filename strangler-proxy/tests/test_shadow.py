@@ -1,0 +1,118 @@
+"""Shadow mode: the primary answers, the candidate is compared, noise is not reported."""
+
+import itertools
+import time
+
+import httpx
+from aiohttp import web
+
+from strangler_proxy.shadow import RouteShadowStats
+
+from .harness import Running, running
+
+SHADOW = """
+[upstreams.old]
+url = "${OLD_URL}"
+timeout = 2
+[upstreams.new]
+url = "${NEW_URL}"
+timeout = 2
+[[routes]]
+name = "products"
+path = "/**"
+mode = "shadow"
+primary = "old"
+candidate = "new"
+shadow_ignore = ["generated_at"]
+"""
+counter = itertools.count()
+
+
+def app(price: int, *, noisy: bool = False, delay: float = 0.0, name: str = "") -> "object":
+    def factory(state: Running) -> web.Application:
+        async def handle(request: web.Request) -> web.Response:
+            import asyncio
+
+            state.seen.append(request)
+            await asyncio.sleep(delay)
+            body = {"sku": "LAMP", "price": price, "generated_at": time.time(), "from": name}
+            if noisy:
+                body["nonce"] = next(counter)  # differs on every call, even from the same side
+            return web.json_response(body)
+
+        application = web.Application()
+        application.router.add_route("*", "/{tail:.*}", handle)
+        return application
+
+    return factory
+
+
+def stats_after(shop: Running, compared: int, timeout: float = 5) -> RouteShadowStats:
+    assert shop.proxy is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stats = shop.proxy.shadower.stats.get("products")
+        if stats and stats.compared + stats.failed + stats.dropped >= compared:
+            return stats
+        time.sleep(0.05)
+    raise AssertionError(f"no shadow result within {timeout}s: {shop.proxy.shadower.stats}")
+
+
+def test_equal_answers_are_compared_without_mismatches() -> None:
+    apps = {"old": app(100, name="old"), "new": app(100, name="old")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        for _ in range(3):
+            assert client.get("/p").json()["from"] == "old"
+        stats = stats_after(shop, 3)
+        assert (stats.compared, stats.mismatched) == (3, 0)
+
+
+def test_a_different_field_is_reported_with_its_diff() -> None:
+    apps = {"old": app(100, name="x"), "new": app(90, name="x")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        assert client.get("/p").json()["price"] == 100  # the client always gets the primary
+        stats = stats_after(shop, 1)
+        assert stats.mismatched == 1
+        mismatch = stats.recent[0]
+        assert mismatch["request"] == "GET /p"
+        assert mismatch["differences"] == [{"path": "price", "primary": 100, "candidate": 90}]
+
+
+def test_fields_that_differ_between_two_primary_answers_are_noise() -> None:
+    apps = {"old": app(100, noisy=True, name="x"), "new": app(100, noisy=True, name="x")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        for _ in range(3):
+            client.get("/p")
+        stats = stats_after(shop, 3)
+        assert (stats.compared, stats.mismatched) == (3, 0)
+        assert stats.noise.noisy("nonce", threshold=0.5)
+
+
+def test_unsafe_methods_are_not_copied() -> None:
+    apps = {"old": app(100, name="x"), "new": app(90, name="x")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.post("/p", json={})
+        time.sleep(0.3)
+        assert shop.proxy is not None and "products" not in shop.proxy.shadower.stats
+        assert len(shop.seen) == 1  # only the primary saw the POST
+
+
+def test_a_slow_or_dead_candidate_never_delays_the_answer() -> None:
+    for candidate in (app(100, delay=1.5, name="x"), None):
+        with running(SHADOW, {"old": app(100, name="x"), "new": candidate}) as shop:
+            with httpx.Client(base_url=shop.url) as client:
+                started = time.monotonic()
+                assert client.get("/p").status_code == 200
+                assert time.monotonic() - started < 0.5
+                stats_after(shop, 1)
+
+
+def test_copies_beyond_the_in_flight_cap_are_dropped() -> None:
+    apps = {"old": app(100, name="x"), "new": app(100, delay=0.5, name="x")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        assert shop.proxy is not None
+        shop.proxy.shadower.max_in_flight = 1
+        client.get("/p")
+        client.get("/p")  # the first copy is still waiting for the slow candidate
+        stats = stats_after(shop, 2)
+        assert stats.dropped == 1 and stats.compared == 1
