@@ -15,7 +15,7 @@ INSTALLED := .venv/.make-installed
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
-	bench-monolith bench-proxy tags wrk nginx
+	bench-monolith bench-proxy tags wrk nginx steps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -70,3 +70,6 @@ wrk:
 
 tags: ## recreate missing step tags from `Migration-Step:` commit trailers
 	@bash scripts/recreate-step-tags.sh
+
+steps: install ## each step tag in its own worktree and venv vs HEAD's contract suite (ARGS="--only TAG")
+	$(RUN) python scripts/steps.py $(ARGS)

@@ -99,12 +99,12 @@ def test_unsafe_methods_are_not_copied() -> None:
 
 def test_a_slow_or_dead_candidate_never_delays_the_answer() -> None:
     for candidate in (app(100, delay=1.5, name="x"), None):
-        with running(SHADOW, {"old": app(100, name="x"), "new": candidate}) as shop:
-            with httpx.Client(base_url=shop.url) as client:
-                started = time.monotonic()
-                assert client.get("/p").status_code == 200
-                assert time.monotonic() - started < 0.5
-                stats_after(shop, 1)
+        apps = {"old": app(100, name="x"), "new": candidate}
+        with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+            started = time.monotonic()
+            assert client.get("/p").status_code == 200
+            assert time.monotonic() - started < 0.5
+            stats_after(shop, 1)
 
 
 def test_copies_beyond_the_in_flight_cap_are_dropped() -> None:

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 MODES = ("route", "shadow", "canary")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Requests that may be sent again without doing anything twice (RFC 9110 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
 
@@ -128,3 +130,36 @@ def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> 
 
 def load(path: Path | str, *, env: dict[str, str] | None = None) -> RoutingTable:
     return parse(Path(path).read_text(), env=env, source=str(path))
+
+
+EDITABLE = frozenset({"mode", "primary", "candidate", "canary_percent", "fallback"})
+
+
+def with_route_changed(table: RoutingTable, name: str, changes: dict[str, object]) -> RoutingTable:
+    """A new table with one route changed at runtime (admin API); validated like the file."""
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ConfigError(
+            f"cannot change {', '.join(sorted(unknown))}; editable: {sorted(EDITABLE)}"
+        )
+    for index, route in enumerate(table.routes):
+        if route.name == name:
+            raw: dict[str, object] = {
+                "name": route.name,
+                "path": route.path,
+                "mode": route.mode,
+                "primary": route.primary,
+                "candidate": route.candidate,
+                "canary_percent": route.canary_percent,
+                "fallback": route.fallback,
+                "shadow_methods": sorted(route.shadow_methods),
+                "shadow_ignore": list(route.shadow_ignore),
+            }
+            if route.methods is not None:
+                raw["methods"] = sorted(route.methods)
+            raw.update(changes)
+            raw = {key: value for key, value in raw.items() if value is not None}
+            changed = _route(index, raw, table.upstreams)
+            routes = (*table.routes[:index], changed, *table.routes[index + 1 :])
+            return RoutingTable(table.upstreams, routes, table.source, table.settings)
+    raise ConfigError(f"no route named {name!r}")

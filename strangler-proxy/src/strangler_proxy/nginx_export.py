@@ -5,12 +5,11 @@ import re
 import sys
 from pathlib import Path
 
-from strangler_proxy.config import Route, RoutingTable, load
+from strangler_proxy.config import IDEMPOTENT_METHODS, Route, RoutingTable, load
 from strangler_proxy.problems import TITLES, TYPE_BASE
-from strangler_proxy.proxy import IDEMPOTENT
 from strangler_proxy.routing import compile_pattern
 
-RETRIED = "(" + "|".join(sorted(m.decode() for m in IDEMPOTENT)) + ")"
+RETRIED = "(" + "|".join(sorted(IDEMPOTENT_METHODS)) + ")"
 ROUTE_URI = "/_strangler/route/"  # each request is rewritten to its route's location
 SIDE_METHOD = "(candidate|primary)/[^/]*$"
 NEXT_UPSTREAM = "error timeout http_500 http_502 http_503 http_504"
@@ -22,7 +21,9 @@ NOTES = """\
 # their primary here); canary stickiness by the bearer token's subject (nginx keys on the
 # strangler_bucket cookie, else the client address, and hashes with MurmurHash2, not BLAKE2:
 # the same share of callers, not the same callers); fallback on 5xx other than 500, 502, 503
-# and 504; removing headers named in Connection; circuit breakers, metrics, the admin API.
+# and 504; removing headers named in Connection; retries of an upstream that refused a
+# connection, circuit breakers (nginx's max_fails only skips a failed candidate for 10 s),
+# metrics and the admin API.
 """
 # In nginx strings `\\` is one backslash; the first map refuses what routing.normalise refuses.
 PRELUDE = r"""
@@ -94,6 +95,11 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def one_line(text: str) -> str:
+    """Names and paths as they go into comments: a newline there would end the comment."""
+    return " ".join(text.split())
+
+
 def group(name: str) -> str:
     return "strangler_" + re.sub(r"\W", "_", name)
 
@@ -111,9 +117,11 @@ def route_rule(route: Route) -> str:
 
 def upstream_block(table: RoutingTable, name: str, servers: list[tuple[str, str]], why: str) -> str:
     """An upstream group; `servers` are (upstream name, extra server parameters) pairs."""
-    lines = [f"upstream {name} {{  # {why}"]
+    lines = [f"upstream {name} {{  # {one_line(why)}"]
     for server, extra in servers:
         upstream = table.upstreams[server]
+        if not re.fullmatch(r"[\w.:-]+", upstream.host):
+            raise ValueError(f"upstream {server}: nginx cannot use the host {upstream.host!r}")
         host = f"[{upstream.host}]" if ":" in upstream.host else upstream.host
         lines.append(f"    server {host}:{upstream.port}{extra};")
     lines.append(f"    keepalive {table.upstreams[servers[0][0]].max_connections};")
@@ -126,7 +134,7 @@ def canary_blocks(index: int, route: Route, candidate: str) -> str:
     percent = round(route.canary_percent, 2)
     split = f"    {percent:g}% candidate;\n    * primary;" if 0 < percent < 100 else ""
     split = split or f"    * {'candidate' if percent >= 100 else 'primary'};"
-    new, old, retried = group(candidate), group(route.primary), f"strangler_fallback_{index}"
+    new, old, retried = group(candidate), group(route.primary), f"strangler-fallback-{index}"
     # The source ends in /side/method, neither holding a slash: the header must equal a side.
     forced = [(f"~^candidate/{SIDE_METHOD}", new), (f"~^primary/{SIDE_METHOD}", old)]
     bucketed = [("~/candidate/[^/]*$", new)]
@@ -135,7 +143,7 @@ def canary_blocks(index: int, route: Route, candidate: str) -> str:
         bucketed.insert(0, (f"~/candidate/{RETRIED}$", retried))
     source = f"$http_x_strangler_target/$strangler_side_{index}/$request_method"
     return (
-        f"# route {index} ({route.name}): {route.canary_percent:g}% to {candidate}\n"
+        f"# route {index} ({one_line(route.name)}): {route.canary_percent:g}% to {candidate}\n"
         f'split_clients "$strangler_bucket_key" $strangler_side_{index} {{\n{split}\n}}\n'
         + map_block(source, f"strangler_target_{index}", forced + bucketed, old)
     )
@@ -145,7 +153,8 @@ def route_location(index: int, route: Route, table: RoutingTable) -> str:
     canary = route.candidate if route.mode == "canary" else None
     timeouts = {table.upstreams[name].timeout for name in (route.primary, canary or route.primary)}
     methods = " ".join(sorted(route.methods)) if route.methods else "every method"
-    lines = [f"    # route {index} ({route.name}): {methods} {route.path}, mode {route.mode}"]
+    about = one_line(f"{route.name}): {methods} {route.path}, mode {route.mode}")
+    lines = [f"    # route {index} ({about}"]
     if route.mode == "shadow":
         lines.append("    # exported as a plain route to the primary: shadowing stays in the proxy")
     if len(timeouts) > 1:
@@ -178,7 +187,7 @@ def render(table: RoutingTable, *, listen: str = "127.0.0.1:8080") -> str:
         if route.mode == "canary" and route.fallback and route.candidate:
             why = f"route {index}: {route.candidate}, then {route.primary} if it fails"
             servers = [(route.candidate, ""), (route.primary, " backup")]
-            parts.append(upstream_block(table, f"strangler_fallback_{index}", servers, why))
+            parts.append(upstream_block(table, f"strangler-fallback-{index}", servers, why))
     parts.append(PRELUDE)
     rules = [(route_rule(route), str(index)) for index, route in enumerate(table.routes)]
     parts.append(map_block("$request_method $uri", "strangler_route", rules, "none"))

@@ -2,45 +2,75 @@
 
 import asyncio
 import contextlib
+import time
 
 import structlog
 
-from strangler_proxy.config import RoutingTable
+from strangler_proxy.config import IDEMPOTENT_METHODS, RoutingTable
 from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.forwarding import client_headers, request_id, upstream_request
+from strangler_proxy.metrics import Metrics
 from strangler_proxy.problems import send_problem
-from strangler_proxy.routing import BadPath, match, normalise
 from strangler_proxy.resilience import CircuitOpen, Guard
+from strangler_proxy.routing import BadPath, match, normalise
 from strangler_proxy.selection import choose_target
 from strangler_proxy.server import Request, Responder
 from strangler_proxy.shadow import Capture, Shadower
 from strangler_proxy.upstream import UpstreamPool
 
 log = structlog.get_logger(__name__)
-IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE"})
+IDEMPOTENT = frozenset(method.encode() for method in IDEMPOTENT_METHODS)
 
 
 class Proxy:
-    def __init__(self, table: RoutingTable) -> None:
+    def __init__(self, table: RoutingTable, metrics: Metrics | None = None) -> None:
         self.table = table
-        self.pools = {
-            name: UpstreamPool(name, u.host, u.port, max_connections=u.max_connections)
-            for name, u in table.upstreams.items()
-        }
-        self.shadower = Shadower(self.fetch)
+        self.pools: dict[str, UpstreamPool] = {}
+        self.metrics = metrics or Metrics()
+        self.shadower = Shadower(self.fetch, on_result=self._count_shadow)
         self.guard = Guard()
+        self.in_flight = 0
+        self.swap(table)
+
+    def swap(self, table: RoutingTable) -> None:
+        """Use a new routing table for the next requests; requests under way keep theirs."""
+        for name, upstream in table.upstreams.items():
+            pool = self.pools.get(name)
+            if pool is None or (pool.host, pool.port) != (upstream.host, upstream.port):
+                self.pools[name] = UpstreamPool(
+                    name, upstream.host, upstream.port, max_connections=upstream.max_connections
+                )
+                if pool is not None:
+                    pool.close()
+        self.table = table
+
+    def _count_shadow(self, route: str, result: str) -> None:
+        self.metrics.shadow.labels(route, result).inc()
 
     async def handle(self, request: Request, responder: Responder) -> None:
+        started = time.perf_counter()
+        self.in_flight += 1
+        route_name, upstream = "-", "proxy"
+        try:
+            route_name, upstream = await self._handle(request, responder)
+        finally:
+            self.in_flight -= 1
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(route_name, upstream, responder.status, elapsed)
+
+    async def _handle(self, request: Request, responder: Responder) -> tuple[str, str]:
+        """Serve one request; answers the route and upstream names for the metrics."""
+        table = self.table  # one table for the whole request, even if a reload swaps it
         try:
             path = normalise(request.path)
         except BadPath as error:
             send_problem(responder, 400, str(error))
-            return
+            return "-", "proxy"
         method = request.method.decode("ascii", "replace")
-        route = match(self.table, method, path)
+        route = match(table, method, path)
         if route is None:
             send_problem(responder, 404, f"No route for {method} {path}.")
-            return
+            return "-", "proxy"
         rid = request_id(request)
         target = choose_target(route, request)
         data = upstream_request(request, rid=rid)
@@ -64,25 +94,26 @@ class Proxy:
                 except CircuitOpen as error:
                     if last:
                         send_problem(responder, 503, str(error), upstream=name)
-                        return
+                        return route.name, name
                     continue
                 except UpstreamError as error:
                     if last:
                         send_problem(responder, 502, str(error), upstream=name)
-                        return
+                        return route.name, name
                     continue
                 except TimeoutError:
                     if last:
                         send_problem(
                             responder, 504, f"{name} did not answer in time.", upstream=name
                         )
-                        return
+                        return route.name, name
                     continue
                 if exchange.head.result().status >= 500 and not last:
                     await self._drain(exchange)
                     continue
                 await self._relay(exchange, responder, rid, capture)
-                return
+                return route.name, name
+            raise AssertionError("unreachable: the last try always answers")
         finally:
             if capture is not None and not capture.complete.done():
                 capture.complete.set_exception(UpstreamError("the primary did not answer in full"))

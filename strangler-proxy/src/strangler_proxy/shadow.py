@@ -60,9 +60,11 @@ class Shadower:
         body_cap: int = 256 * 1024,
         timeout: float = 5.0,
         noise_threshold: float = 0.05,
+        on_result: Callable[[str, str], None] = lambda route, result: None,
     ) -> None:
         self.fetch, self.max_in_flight, self.body_cap = fetch, max_in_flight, body_cap
         self.timeout, self.noise_threshold = timeout, noise_threshold
+        self.on_result = on_result  # (route, match | mismatch | failed | dropped)
         self.in_flight = 0
         self.stats: dict[str, RouteShadowStats] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -77,6 +79,7 @@ class Shadower:
         stats = self.stats.setdefault(route.name, RouteShadowStats())
         if self.in_flight >= self.max_in_flight or len(data) > self.body_cap:
             stats.dropped += 1
+            self.on_result(route.name, "dropped")
             return None
         capture = Capture(self.body_cap)
         self.in_flight += 1
@@ -101,12 +104,14 @@ class Shadower:
             candidate, again = await self._both(route, data, head_only, capture)
         except (UpstreamError, TimeoutError) as error:
             stats.failed += 1
+            self.on_result(route.name, "failed")
             log.info("shadow_failed", route=route.name, error=repr(error))
             return
         finally:
             self.in_flight -= 1
         if capture.overflow or candidate is None or again is None:
             stats.dropped += 1
+            self.on_result(route.name, "dropped")
             return
         self._judge(route, capture.snapshot(), candidate, again, stats, method, path)
 
@@ -163,6 +168,7 @@ class Shadower:
             and not stats.noise.noisy(d.path, threshold=self.noise_threshold)
         ]
         stats.compared += 1
+        self.on_result(route.name, "mismatch" if real else "match")
         if real:
             stats.mismatched += 1
             stats.recent.appendleft(_mismatch(method, path, real))

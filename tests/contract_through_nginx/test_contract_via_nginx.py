@@ -1,0 +1,97 @@
+"""The contract suite passes through nginx running `strangler-proxy export nginx` of step 1."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import shop_topology
+from shop_topology.ports import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROUTES = REPO_ROOT / "strangler-proxy" / "routes" / "step-1.toml"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SUITE = ["uv", "run", "--no-sync", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
+SUITE_TIMEOUT_S = 150
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def nginx_in_front_of(monolith_url: str) -> Iterator[str]:
+    """nginx with the exported standalone config of step 1; yields its base URL."""
+    with tempfile.TemporaryDirectory(prefix="nginx-export-") as name:
+        run = Path(name)
+        run.chmod(0o755)  # nginx started by root runs its workers as another user
+        port, conf, log = free_port(), run / "nginx.conf", run / "error.log"
+        export = [sys.executable, "-m", "strangler_proxy", "export", "nginx", "--standalone"]
+        options = ["--routes", str(ROUTES), "--listen", f"127.0.0.1:{port}", "-o", str(conf)]
+        env = os.environ | {"MONOLITH_URL": monolith_url}
+        subprocess.run([*export, *options, "--runtime-dir", str(run)], env=env, check=True)
+        nginx = subprocess.Popen([NGINX, "-c", str(conf), "-e", str(log), "-g", "daemon off;"])
+        try:
+            deadline = time.monotonic() + 10
+            while not listening(port):
+                assert nginx.poll() is None, log.read_text() if log.exists() else "nginx exited"
+                assert time.monotonic() < deadline, f"nginx did not listen on {port}"
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            nginx.terminate()
+            try:
+                nginx.wait(10)
+            except subprocess.TimeoutExpired:
+                nginx.kill()
+                nginx.wait(5)
+
+
+def run_contract_suite(base_url: str, email: str, password: str) -> tuple[int, str]:
+    """The suite in its own process group, so a timeout stops pytest and not only `uv`."""
+    env = os.environ | {
+        "SHOP_BASE_URL": base_url,
+        "SHOP_ADMIN_EMAIL": email,
+        "SHOP_ADMIN_PASSWORD": password,
+    }
+    suite = subprocess.Popen(
+        [*SUITE, "-m", "not browser"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = suite.communicate(timeout=SUITE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(suite.pid, signal.SIGKILL)
+        output, _ = suite.communicate()
+        return -1, output + f"\n(stopped after {SUITE_TIMEOUT_S} s)"
+    return suite.returncode, output
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_contract_suite_passes_through_the_nginx_export() -> None:
+    if not Path(NGINX).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"nginx is not installed ({NGINX}); CI must have it")
+        pytest.skip("nginx is not installed")
+
+    with shop_topology.start(database="postgres") as shop, nginx_in_front_of(shop.base_url) as url:
+        code, output = run_contract_suite(url, shop.admin_email, shop.admin_password)
+
+    tail = "\n".join(output.splitlines()[-40:])
+    assert code == 0, f"the contract suite failed through nginx:\n{tail}"
