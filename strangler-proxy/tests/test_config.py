@@ -51,3 +51,27 @@ def test_only_plain_http_upstream_origins_are_accepted() -> None:
     for url in ("https://x:1", "http://x:1/prefix", "ftp://x", "127.0.0.1:80"):
         with pytest.raises(ConfigError, match="url must be"):
             parse(f'[upstreams.a]\nurl = "{url}"\n[[routes]]\npath = "/"\nprimary = "a"\n', env={})
+
+
+def test_shadowing_unsafe_methods_needs_an_explicit_opt_in() -> None:
+    route = (
+        '[[routes]]\npath = "/**"\nprimary = "monolith"\ncandidate = "catalog"\n'
+        'mode = "shadow"\nshadow_methods = ["GET", "POST"]\n'
+    )
+    with pytest.raises(ConfigError, match="would do writes twice"):
+        table(route)
+    allowed = table(route + "shadow_unsafe = true\n").routes[0]
+    assert allowed.shadow_methods == frozenset({"GET", "POST"})
+
+
+def test_shadow_ignore_is_read_and_kept_through_runtime_changes() -> None:
+    from strangler_proxy.config import with_route_changed
+
+    parsed = table(
+        '[[routes]]\nname = "r"\npath = "/**"\nprimary = "monolith"\ncandidate = "catalog"\n'
+        'mode = "shadow"\nshadow_ignore = ["*.id", "created_at"]\n'
+    )
+    assert parsed.routes[0].shadow_ignore == ("*.id", "created_at")
+    changed = with_route_changed(parsed, "r", {"mode": "canary", "canary_percent": 10})
+    assert changed.routes[0].shadow_ignore == ("*.id", "created_at")
+    assert (changed.routes[0].mode, changed.routes[0].canary_percent) == ("canary", 10.0)

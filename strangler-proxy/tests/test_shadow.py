@@ -116,3 +116,31 @@ def test_copies_beyond_the_in_flight_cap_are_dropped() -> None:
         client.get("/p")  # the first copy is still waiting for the slow candidate
         stats = stats_after(shop, 2)
         assert stats.dropped == 1 and stats.compared == 1
+
+
+def stable_app(price: int, stamp: str) -> "object":
+    def factory(state: Running) -> web.Application:
+        async def handle(request: web.Request) -> web.Response:
+            return web.json_response({"price": price, "generated_at": stamp})
+
+        application = web.Application()
+        application.router.add_route("*", "/{tail:.*}", handle)
+        return application
+
+    return factory
+
+
+def test_ignored_fields_are_never_reported() -> None:
+    # generated_at differs between the sides but not between two primary answers: only the
+    # ignore list can keep it out of the report.
+    apps = {"old": stable_app(100, "monday"), "new": stable_app(100, "tuesday")}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.get("/p")
+        stats = stats_after(shop, 1)
+        assert (stats.compared, stats.mismatched) == (1, 0)
+    unignored = SHADOW.replace('shadow_ignore = ["generated_at"]', "")
+    with running(unignored, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.get("/p")
+        stats = stats_after(shop, 1)
+        assert stats.mismatched == 1
+        assert stats.recent[0]["differences"][0]["path"] == "generated_at"

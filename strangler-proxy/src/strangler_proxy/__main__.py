@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from strangler_proxy import app, nginx_export
+from strangler_proxy import app, config, nginx_export
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--routes", type=Path, required=True, help="the routing table (TOML)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--admin-port", type=int, help="health, readiness, metrics and the admin API and page"
+    )
+    serve.add_argument("--audit-log", type=Path, help="append admin changes here (JSON lines)")
     export = commands.add_parser("export", help="render the routing table for another proxy")
     export.add_argument("format", choices=["nginx"])
     export.add_argument("--routes", type=Path, required=True, help="the routing table (TOML)")
@@ -22,7 +26,10 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        app.run(args.routes, args.host, args.port)
+        try:
+            app.run(args.routes, args.host, args.port, args.admin_port, args.audit_log)
+        except config.ConfigError as error:
+            raise SystemExit(f"strangler-proxy: {error}") from error
     if args.command == "export":
         raise SystemExit(
             nginx_export.export(

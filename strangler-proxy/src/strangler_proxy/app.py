@@ -1,4 +1,4 @@
-"""Starting the proxy: the data-plane listener on uvloop, one routing table."""
+"""Running the proxy: the data listener, the admin listener, reloads, and a clean drain."""
 
 import asyncio
 import signal
@@ -7,14 +7,18 @@ from pathlib import Path
 
 import structlog
 import uvloop
+from aiohttp import web
 
 from strangler_proxy import config
+from strangler_proxy.admin import admin_app
+from strangler_proxy.control import Control
 from strangler_proxy.problems import send_refusal
 from strangler_proxy.proxy import Proxy
 from strangler_proxy.server import ServerProtocol
 
 log = structlog.get_logger(__name__)
 DEFAULT_MAX_BODY = 1024 * 1024
+DRAIN_SECONDS = 20.0
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -27,24 +31,63 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(routes: Path, host: str, port: int) -> None:
+async def serve(
+    routes: Path, host: str, port: int, admin_port: int | None, audit_log: Path | None
+) -> None:
     table = config.load(routes)
     proxy = Proxy(table)
+    control = Control(proxy, routes, audit_log)
     max_body = int(table.settings.get("max_body_bytes", DEFAULT_MAX_BODY))  # type: ignore[call-overload]
+    connections: set[ServerProtocol] = set()
+
+    def new_connection() -> ServerProtocol:
+        protocol = ServerProtocol(
+            proxy.handle, max_body=max_body, on_refused=send_refusal, registry=connections
+        )
+        return protocol
+
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: ServerProtocol(proxy.handle, max_body=max_body, on_refused=send_refusal),
-        sock=listening_socket(host, port),
-    )
+    server = await loop.create_server(new_connection, sock=listening_socket(host, port))
+    admin = None
+    if admin_port is not None:
+        admin = web.AppRunner(admin_app(control), access_log=None)
+        await admin.setup()
+        await web.TCPSite(admin, host, admin_port).start()
     stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    log.info("proxy_listening", host=host, port=port, routes=str(routes))
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: control.reload("sighup"))
+    watcher = asyncio.ensure_future(_watch(control))
+    log.info("proxy_listening", host=host, port=port, admin_port=admin_port, routes=str(routes))
     await stop.wait()
-    server.close()
-    await server.wait_closed()
+    await _drain(control, server, connections)
+    watcher.cancel()
+    if admin is not None:
+        await admin.cleanup()
+    await proxy.shadower.close()
     proxy.close()
 
 
-def run(routes: Path, host: str, port: int) -> None:
-    uvloop.run(serve(routes, host, port))
+async def _watch(control: Control) -> None:
+    """Reload when the routing table file changes (SIGHUP does it at once)."""
+    while True:
+        await asyncio.sleep(1.0)
+        control.reload_if_changed()
+
+
+async def _drain(
+    control: Control, server: asyncio.Server, connections: set[ServerProtocol]
+) -> None:
+    """Stop taking connections, finish every request under way, then close."""
+    control.draining = True
+    server.close()
+    for protocol in list(connections):
+        protocol.close_when_idle()
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    while (control.proxy.in_flight or connections) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    log.info("proxy_drained", left_in_flight=control.proxy.in_flight)
+
+
+def run(routes: Path, host: str, port: int, admin_port: int | None, audit_log: Path | None) -> None:
+    uvloop.run(serve(routes, host, port, admin_port, audit_log))

@@ -40,6 +40,7 @@ class Route:
     fallback: bool = False
     shadow_methods: frozenset[str] = SAFE_METHODS
     shadow_ignore: tuple[str, ...] = ()  # field globs never compared, e.g. "*.created_at"
+    shadow_unsafe: bool = False  # explicitly allows unsafe methods in shadow_methods
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,21 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
         candidate=str(candidate) if candidate is not None else None,
         canary_percent=percent,
         fallback=bool(raw.get("fallback", False)),
-        shadow_methods=frozenset(
-            str(m).upper()
-            for m in raw.get("shadow_methods", sorted(SAFE_METHODS))  # type: ignore[attr-defined]
-        ),
+        shadow_methods=_shadow_methods(name, raw),
+        shadow_ignore=tuple(str(p) for p in raw.get("shadow_ignore", ())),  # type: ignore[attr-defined]
+        shadow_unsafe=bool(raw.get("shadow_unsafe", False)),
     )
+
+
+def _shadow_methods(name: str, raw: dict[str, object]) -> frozenset[str]:
+    methods = frozenset(str(m).upper() for m in raw.get("shadow_methods", sorted(SAFE_METHODS)))  # type: ignore[attr-defined]
+    unsafe = methods - SAFE_METHODS
+    if unsafe and not raw.get("shadow_unsafe", False):
+        raise ConfigError(
+            f"route {name}: shadowing {', '.join(sorted(unsafe))} would do writes twice; "
+            "set shadow_unsafe = true only if the candidate writes nowhere the primary reads"
+        )
+    return methods
 
 
 def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> RoutingTable:
@@ -154,6 +165,7 @@ def with_route_changed(table: RoutingTable, name: str, changes: dict[str, object
                 "fallback": route.fallback,
                 "shadow_methods": sorted(route.shadow_methods),
                 "shadow_ignore": list(route.shadow_ignore),
+                "shadow_unsafe": route.shadow_unsafe,
             }
             if route.methods is not None:
                 raw["methods"] = sorted(route.methods)

@@ -58,10 +58,15 @@ def compare(
         left_json, right_json = json.loads(primary.body), json.loads(candidate.body)
     except ValueError:
         if primary.body != candidate.body:
-            found.append(Difference("body", len(primary.body), len(candidate.body)))
+            found.append(Difference("body", _excerpt(primary.body), _excerpt(candidate.body)))
     else:
         _walk("", left_json, right_json, found)
     return [d for d in found if not any(fnmatch.fnmatchcase(d.path, p) for p in ignore)]
+
+
+def _excerpt(body: bytes, limit: int = 200) -> str:
+    text = body[:limit].decode("utf-8", "replace")
+    return text + f"... ({len(body)} bytes)" if len(body) > limit else text
 
 
 def _text(value: bytes | None) -> str | None:

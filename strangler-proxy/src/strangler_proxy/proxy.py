@@ -27,7 +27,15 @@ class Proxy:
         self.table = table
         self.pools: dict[str, UpstreamPool] = {}
         self.metrics = metrics or Metrics()
-        self.shadower = Shadower(self.fetch, on_result=self._count_shadow)
+        settings = table.settings
+        self.shadower = Shadower(
+            self.fetch,
+            on_result=self._count_shadow,
+            max_in_flight=int(settings.get("shadow_max_in_flight", 32)),  # type: ignore[call-overload]
+            body_cap=int(settings.get("shadow_body_cap_bytes", 256 * 1024)),  # type: ignore[call-overload]
+            timeout=float(settings.get("shadow_timeout_seconds", 5.0)),  # type: ignore[arg-type]
+            noise_threshold=float(settings.get("shadow_noise_threshold", 0.05)),  # type: ignore[arg-type]
+        )
         self.guard = Guard()
         self.in_flight = 0
         self.swap(table)

@@ -74,7 +74,7 @@ class Responder:
         else:
             self._chunked = True
             framing = [(b"Transfer-Encoding", b"chunked")]
-        if not self.request.keep_alive:
+        if not self.request.keep_alive or self.protocol.closing:
             framing.append((b"Connection", b"close"))
         line = b"HTTP/1.1 %d %s" % (status, REASONS.get(status, b"Status"))
         self._head = serialise(line, headers + framing)
@@ -112,9 +112,12 @@ class ServerProtocol(asyncio.Protocol):
         max_body: int,
         max_headers: int = 100,
         on_refused: Callable[[Responder, Refused], None],
+        registry: set["ServerProtocol"] | None = None,
     ) -> None:
         self.handler, self.max_body, self.max_headers = handler, max_body, max_headers
         self.on_refused = on_refused
+        self.registry = registry  # the open connections, for a clean drain on shutdown
+        self.closing = False
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.writable = asyncio.Event()
@@ -127,6 +130,8 @@ class ServerProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        if self.registry is not None:
+            self.registry.add(self)
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else ""
 
@@ -204,7 +209,7 @@ class ServerProtocol(asyncio.Protocol):
                     if not responder.started:
                         self.on_refused(responder, Refused(500, "The proxy failed."))
                     self.transport.close()
-                if not request.keep_alive:
+                if not request.keep_alive or self.closing:
                     self.transport.close()
         finally:
             self.busy = False
@@ -231,3 +236,11 @@ class ServerProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.writable.set()
+        if self.registry is not None:
+            self.registry.discard(self)
+
+    def close_when_idle(self) -> None:
+        """Shutting down: close now if no request is under way, else after the current one."""
+        self.closing = True
+        if not self.busy and not self.queue and self.transport is not None:
+            self.transport.close()

@@ -1,0 +1,142 @@
+"""The admin listener (its own port): health, readiness, metrics, the admin API and page.
+
+It is never reachable through the data port, whatever the path: a separate socket."""
+
+import hmac
+import json
+import os
+from typing import Any
+
+from aiohttp import web
+
+from strangler_proxy import config
+from strangler_proxy.admin_page import render_page
+from strangler_proxy.control import Control, routes_of
+
+TOKEN_VARIABLE = "STRANGLER_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
+CONTROL = web.AppKey("control", Control)
+
+
+def state(control: Control) -> dict[str, Any]:
+    proxy = control.proxy
+    statuses = proxy.metrics.count_status()
+    routes = []
+    for route in routes_of(proxy.table):
+        shadow = proxy.shadower.stats.get(route["name"])
+        route["responses"] = statuses.get(route["name"], {})
+        route["shadow"] = (
+            None
+            if shadow is None
+            else {
+                "compared": shadow.compared,
+                "mismatched": shadow.mismatched,
+                "dropped": shadow.dropped,
+                "failed": shadow.failed,
+                "recent": list(shadow.recent),
+            }
+        )
+        routes.append(route)
+    upstreams = [
+        {"name": u.name, "url": u.url, "breaker": proxy.guard.states.get(u.name, "closed")}
+        for u in proxy.table.upstreams.values()
+    ]
+    return {
+        "source": str(control.routes_file),
+        "loaded_at": control.loaded_at,
+        "in_flight": proxy.in_flight,
+        "routes": routes,
+        "upstreams": upstreams,
+    }
+
+
+def _authorised(request: web.Request) -> None:
+    expected = os.environ.get(TOKEN_VARIABLE, "")
+    if not expected:
+        raise _problem(403, "admin-disabled", f"Set {TOKEN_VARIABLE} to enable admin changes.")
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(offered.encode(), expected.encode()):
+        raise _problem(401, "admin-unauthorized", "Send Authorization: Bearer <admin token>.")
+
+
+def _problem(status: int, slug: str, detail: str) -> web.HTTPException:
+    body = {
+        "type": f"https://shop.example/problems/proxy/{slug}",
+        "title": slug.replace("-", " "),
+        "status": status,
+        "detail": detail,
+    }
+    error_class = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        404: web.HTTPNotFound,
+        422: web.HTTPUnprocessableEntity,
+    }[status]
+    return error_class(
+        text=json.dumps(body),
+        content_type="application/problem+json",
+        headers={"X-Strangler-Error": "proxy"},
+    )
+
+
+async def healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    control = request.app[CONTROL]
+    if control.draining:
+        return web.json_response({"status": "draining"}, status=503)
+    return web.json_response({"status": "ready", "routes": len(control.proxy.table.routes)})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    proxy = request.app[CONTROL].proxy
+    body = proxy.metrics.exposition(proxy.guard.states)
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
+async def api_state(request: web.Request) -> web.Response:
+    return web.json_response(state(request.app[CONTROL]))
+
+
+async def api_change_route(request: web.Request) -> web.Response:
+    _authorised(request)
+    try:
+        changes = await request.json()
+    except ValueError as error:
+        raise _problem(400, "bad-request", "The body must be a JSON object.") from error
+    if not isinstance(changes, dict) or not changes:
+        raise _problem(422, "invalid-change", "Send a JSON object of fields to change.")
+    actor = f"admin-token@{request.remote}"
+    try:
+        route = request.app[CONTROL].change_route(request.match_info["name"], changes, actor)
+    except config.ConfigError as error:
+        status = 404 if "no route named" in str(error) else 422
+        raise _problem(status, "invalid-change", str(error)) from error
+    return web.json_response(route)
+
+
+async def api_reload(request: web.Request) -> web.Response:
+    _authorised(request)
+    ok, message = request.app[CONTROL].reload(f"admin-token@{request.remote}")
+    if not ok:
+        raise _problem(422, "reload-refused", message)
+    return web.json_response({"status": "reloaded", "detail": message})
+
+
+async def page(request: web.Request) -> web.Response:
+    return web.Response(text=render_page(state(request.app[CONTROL])), content_type="text/html")
+
+
+def admin_app(control: Control) -> web.Application:
+    app = web.Application()
+    app[CONTROL] = control
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/admin", page)
+    app.router.add_get("/admin/api/state", api_state)
+    app.router.add_patch("/admin/api/routes/{name}", api_change_route)
+    app.router.add_post("/admin/api/reload", api_reload)
+    return app
