@@ -32,7 +32,8 @@ DOCUMENT = (
     + b", ".join([b'{"id": "%d", "name": "Classic Lamp"}' % n for n in range(30)])
     + b"]}"
 )
-PORTS = {"upstream": 19001, "nginx": 19002, "proxy": 19003, "aiohttp": 19004}
+PORTS = {"upstream": 19001, "nginx": 19002, "proxy": 19003, "aiohttp": 19004, "shadow": 19005}
+SHADOW_AT = 8  # connections at which the shadow's cost to the primary's p99 is read
 
 NGINX_UPSTREAM = """worker_processes 1; pid {d}/upstream.pid; error_log {d}/upstream.err;
 events {{ worker_connections 4096; }}
@@ -50,6 +51,17 @@ url = "http://127.0.0.1:{upstream}"
 [[routes]]
 path = "/**"
 primary = "up"
+"""
+# Every request copied to a candidate and, for noise, to the primary again: 3x upstream work.
+SHADOW_ROUTES = """[upstreams.up]
+url = "http://127.0.0.1:{upstream}"
+[upstreams.candidate]
+url = "http://127.0.0.1:{upstream}"
+[[routes]]
+path = "/**"
+mode = "shadow"
+primary = "up"
+candidate = "candidate"
 """
 
 
@@ -130,6 +142,7 @@ def main() -> None:
             NGINX_PROXY.format(d=d, port=PORTS["nginx"], upstream=PORTS["upstream"])
         )
         (d / "routes.toml").write_text(ROUTES.format(upstream=PORTS["upstream"]))
+        (d / "shadow.toml").write_text(SHADOW_ROUTES.format(upstream=PORTS["upstream"]))
         upstream = f"http://127.0.0.1:{PORTS['upstream']}"
         stack.enter_context(nginx(d / "upstream.conf"))
         stack.enter_context(nginx(d / "proxy.conf"))
@@ -142,6 +155,18 @@ def main() -> None:
                     str(d / "routes.toml"),
                     "--port",
                     str(PORTS["proxy"]),
+                ]
+            )
+        )
+        stack.enter_context(
+            process(
+                [
+                    "strangler-proxy",
+                    "serve",
+                    "--routes",
+                    str(d / "shadow.toml"),
+                    "--port",
+                    str(PORTS["shadow"]),
                 ]
             )
         )
@@ -168,13 +193,15 @@ def main() -> None:
     ratio = results[("proxy", 32)].requests_per_second / results[("nginx", 32)].requests_per_second
     added_us = (results[("proxy", 1)].p50_ms - results[("direct", 1)].p50_ms) * 1000
     capacity = results[("proxy", 32)].requests_per_second / monolith.requests_per_second
+    plain, shadowed = results[("proxy", SHADOW_AT)], results[("shadow", SHADOW_AT)]
+    shadow_delta = (shadowed.p99_ms - plain.p99_ms) / plain.p99_ms * 100
     aiohttp_ratio = (
         results[("aiohttp", 32)].requests_per_second / results[("nginx", 32)].requests_per_second
     )
     print(f"candidate aiohttp: throughput/nginx@32={aiohttp_ratio:.2f}")
     print(
         f"proxy: throughput/nginx@32={ratio:.2f} added_p50@1={added_us:.0f}us "
-        f"capacity/monolith={capacity:.1f} shadow_p99_delta=n/a (shadow mode not built yet)"
+        f"capacity/monolith={capacity:.1f} shadow_p99_delta={shadow_delta:+.0f}%"
     )
 
 
