@@ -122,7 +122,7 @@ def median(results: list[LoadResult]) -> LoadResult:
 
 def monolith_capacity() -> LoadResult:
     with shop_topology.start(database="postgres") as shop:
-        url = f"{shop.base_url}/api/v1/products"
+        url = f"{shop.url('monolith-web')}/api/v1/products"  # gunicorn itself, not the proxy
         wrk(url, connections=16, seconds=2, cpus=LOAD_CPU)
         return wrk(url, connections=16, seconds=SECONDS * 2, cpus=LOAD_CPU)
 

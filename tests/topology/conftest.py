@@ -104,6 +104,14 @@ class FakeTopologies:
         return "\n[[process]]" + CRASHER.format(name=name)
 
     @staticmethod
+    def slow_http_server(name: str = "back") -> str:
+        return SLOW_HTTP_SERVER.format(name=name)
+
+    @staticmethod
+    def front(name: str = "front", back: str = "back") -> str:
+        return FRONT.format(name=name, back=back)
+
+    @staticmethod
     def setup_step(name: str, code: str) -> str:
         command = f"[\"{{python}}\", \"-c\", '''{code}''']"
         return f'\n[[setup]]\nname = "{name}"\ncommand = {command}\n'
@@ -117,3 +125,43 @@ class FakeTopologies:
 @pytest.fixture
 def fake(tmp_path: Path) -> FakeTopologies:
     return FakeTopologies(tmp_path)
+
+
+# Listens on {port} only after a second, so a process started alongside it would miss it.
+SLOW_HTTP_SERVER = """
+[[process]]
+name = "{name}"
+command = ["{{python}}", "-c", '''
+import runpy, sys, time
+time.sleep(1)
+sys.argv = ["http.server", sys.argv[1], "--bind", "127.0.0.1"]
+runpy.run_module("http.server", run_name="__main__")
+''', "{{port}}"]
+health = {{ http = "/", interval = 0.1, timeout = 2, retries = 100 }}
+"""
+
+# In front of BACK (by {{url:BACK}}): records what it was given and whether BACK answered when
+# it started, then serves its main port and its named `admin` port (checked there).
+FRONT = """
+[[process]]
+name = "{name}"
+ports = ["admin"]
+shared_env = false
+env = {{ BACK_URL = "{{url:{back}}}", BACK_PORT = "{{port:{back}}}", OWN_ADMIN = "{{url.admin}}" }}
+command = ["{{python}}", "-c", '''
+import functools, http.server, json, os, sys, threading, urllib.request
+try:
+    seen = urllib.request.urlopen(os.environ["BACK_URL"] + "/", timeout=2).status
+except OSError as error:
+    seen = repr(error)
+record = {{"argv": sys.argv[1:], "env": dict(os.environ), "back_answered": seen}}
+with open("{name}.json", "w") as out:
+    json.dump(record, out)
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=".")
+for port in sys.argv[1:]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+threading.Event().wait()
+''', "{{port}}", "{{port.admin}}"]
+health = {{ http = "/", port = "admin", interval = 0.1, timeout = 2, retries = 100 }}
+"""

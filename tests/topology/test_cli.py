@@ -1,5 +1,6 @@
 """`shop-topology env` and `shop-topology up` as a user runs them."""
 
+import re
 import signal
 import subprocess
 import sys
@@ -17,9 +18,9 @@ def test_env_prints_the_step_and_its_processes_as_shell_variables(capsys) -> Non
     assert main(["env"]) == 0
 
     assert capsys.readouterr().out.splitlines() == [
-        "SHOP_STEP=step-0-monolith",
-        "SHOP_ENTRY=monolith-web",
-        "SHOP_PROCESSES='monolith-web monolith-worker'",
+        "SHOP_STEP=step-1-strangler-proxy",
+        "SHOP_ENTRY=strangler-proxy",
+        "SHOP_PROCESSES='monolith-web monolith-worker strangler-proxy'",
     ]
 
 
@@ -85,3 +86,32 @@ def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(fake, tmp_path: Path) ->
 
     assert up.wait(20) == 0, out.read_text()
     assert not fake.pid_alive(worker)
+
+
+@pytest.mark.slow
+def test_up_prints_every_processs_own_url_the_entry_first(fake, tmp_path: Path) -> None:
+    path = fake.write(fake.front(), fake.slow_http_server(), fake.sleeper(), entry="front")
+    port, out = free_port(), tmp_path / "out"
+    command = [sys.executable, "-m", "shop_topology", "--file", str(path), "up"]
+    with out.open("wb") as output:
+        up = subprocess.Popen(
+            [*command, "--port", str(port), "--workdir", str(tmp_path / "run")],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while "Press Ctrl-C" not in out.read_text() and time.monotonic() < deadline:
+            assert up.poll() is None, out.read_text()
+            time.sleep(0.1)
+        printed = out.read_text()
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(20)
+
+    rows = [" ".join(line.split()) for line in printed.splitlines()]  # spacing aside
+    start = rows.index(f"processes front http://127.0.0.1:{port}/ (the shop)")
+    front_admin, back, worker, last = rows[start + 1 : start + 5]
+    assert re.fullmatch(r"front\.admin http://127\.0\.0\.1:\d+/", front_admin)
+    assert re.fullmatch(r"back http://127\.0\.0\.1:\d+/ \(direct\)", back)
+    assert (worker, last) == ("worker (no port)", "Press Ctrl-C to stop.")

@@ -9,17 +9,27 @@ from typing import Any
 import pytest
 import yaml
 
-from shop_topology import Topology, load_topology
-from shop_topology.render import render_argv
+from shop_topology import Topology, TopologyError, load_topology
+from shop_topology.render import render, render_argv
 from shop_topology.spec import Command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTAINER_PORT = 8000
+# Where each process listens in its container: its main port ("") and its named ports.
+CONTAINER_PORTS = {
+    "monolith-web": {"": 8000},
+    "strangler-proxy": {"": 8080, "admin": 8081},
+}
 HTTP_PROBE = (
     "import sys, urllib.request; "
     "sys.exit(urllib.request.urlopen('http://127.0.0.1:{port}{path}').status != {status})"
 )
 SUPPORT_SERVICES = {"postgres", "migrate"}
+# Each image's default command (CMD) is the command of this process.
+IMAGE_DEFAULTS = {
+    "monolith/Dockerfile": "monolith-web",
+    "strangler-proxy/Dockerfile": "strangler-proxy",
+}
+PUBLISHED_SHOP_PORT = "${SHOP_PORT:-8000}"
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +51,38 @@ def seconds(duration: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
+def container_values(process: str) -> dict[str, object]:
+    """The port placeholders as Compose fills them: fixed container ports, and other
+    processes reached by service name (`{url:monolith-web}` is http://monolith-web:8000)."""
+    values: dict[str, object] = {}
+    for name, ports in CONTAINER_PORTS.items():
+        for port_name, number in ports.items():
+            suffix = f".{port_name}" if port_name else ""
+            values[f"port:{name}{suffix}"] = number
+            values[f"url:{name}{suffix}"] = f"http://{name}:{number}"
+            if name == process:
+                values[f"port{suffix}"] = number
+                values[f"url{suffix}"] = f"http://127.0.0.1:{number}"
+    return values
+
+
 def in_container(argv: list[str]) -> list[str]:
-    """The command as a container runs it: the port is 8000, bound on every interface."""
-    return [arg.replace(f"127.0.0.1:{CONTAINER_PORT}", f"0.0.0.0:{CONTAINER_PORT}") for arg in argv]
+    """The command as a container runs it: bound on every interface, not the loopback one."""
+    return [re.sub(r"^127\.0\.0\.1(?=:|$)", "0.0.0.0", arg) for arg in argv]  # noqa: S104
+
+
+def container_command(command: Command) -> list[str]:
+    return in_container(render_argv(command.command, container_values(command.name)))
 
 
 def env_of(topology: Topology, command: Command) -> dict[str, str]:
-    return topology.env | command.env
+    return (topology.env if command.shared_env else {}) | command.env
+
+
+def test_every_process_with_ports_has_its_container_ports(topology) -> None:
+    for process in topology.processes:
+        expected = ({""} if process.needs_port else set()) | set(process.ports)
+        assert set(CONTAINER_PORTS.get(process.name, {})) == expected, process.name
 
 
 def test_compose_runs_the_topologys_processes_and_nothing_else(topology, services) -> None:
@@ -56,8 +91,7 @@ def test_compose_runs_the_topologys_processes_and_nothing_else(topology, service
 
 def test_each_process_runs_the_same_command(topology, services) -> None:
     for process in topology.processes:
-        expected = in_container(render_argv(process.command, {"port": CONTAINER_PORT}))
-        assert services[process.name]["command"] == expected, process.name
+        assert services[process.name]["command"] == container_command(process), process.name
 
 
 def test_each_process_has_an_equivalent_health_check(topology, services) -> None:
@@ -67,10 +101,11 @@ def test_each_process_has_an_equivalent_health_check(topology, services) -> None
             assert compose is None, process.name
             continue
         if check.http is not None:
-            probe = HTTP_PROBE.format(port=CONTAINER_PORT, path=check.http, status=check.status)
+            port = CONTAINER_PORTS[process.name][check.port or ""]
+            probe = HTTP_PROBE.format(port=port, path=check.http, status=check.status)
             expected = ["CMD", "python", "-c", probe]
         else:
-            expected = ["CMD", *render_argv(check.command, {"port": CONTAINER_PORT})]
+            expected = ["CMD", *render_argv(check.command, container_values(process.name))]
         assert compose["test"] == expected, process.name
         assert seconds(compose["interval"]) == check.interval, process.name
         assert seconds(compose["timeout"]) == check.timeout, process.name
@@ -83,8 +118,18 @@ def test_each_process_gets_the_same_environment(topology, services) -> None:
         expected, actual = env_of(topology, command), services[service]["environment"]
         assert set(actual) == set(expected), service
         for name, value in expected.items():
-            if "{" not in value:  # a literal, not a per-run value such as {database_url}
-                assert str(actual[name]) == value, (service, name)
+            try:
+                literal = render(value, container_values(command.name))
+            except TopologyError:
+                continue  # a per-run value such as {database_url}
+            assert str(actual[name]) == literal, (service, name)
+
+
+def test_the_proxy_reaches_the_monolith_by_its_service_name(services) -> None:
+    assert services["strangler-proxy"]["environment"] == {
+        "MONOLITH_URL": "http://monolith-web:8000",
+        "STRANGLER_LOG_FORMAT": "json",
+    }
 
 
 def test_migrate_runs_the_setup_commands_in_order_with_the_dev_admin(topology, services) -> None:
@@ -100,26 +145,50 @@ def test_migrate_runs_the_setup_commands_in_order_with_the_dev_admin(topology, s
     ]
 
 
-def test_processes_wait_for_a_healthy_database_and_a_finished_migration(topology, services) -> None:
+def test_processes_wait_for_what_they_need_healthy(topology, services) -> None:
+    """Those with the database's env wait for it and the migration; the others for the
+    processes they name (the proxy for the monolith)."""
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     for process in topology.processes:
-        assert services[process.name]["depends_on"] == {
-            "postgres": {"condition": "service_healthy"},
-            "migrate": {"condition": "service_completed_successfully"},
-        }
+        expected = {name: {"condition": "service_healthy"} for name in process.depends_on}
+        if process.shared_env:
+            expected |= {
+                "postgres": {"condition": "service_healthy"},
+                "migrate": {"condition": "service_completed_successfully"},
+            }
+        assert services[process.name]["depends_on"] == expected, process.name
+    assert services["strangler-proxy"]["depends_on"] == {
+        "monolith-web": {"condition": "service_healthy"}
+    }
 
 
-def test_the_monolith_image_is_built_from_the_repository_root(topology, services) -> None:
+def test_only_the_entry_is_published_and_its_admin_port_on_loopback_only(
+    topology, services
+) -> None:
+    for process in topology.processes:
+        if process.name != topology.entry:
+            assert "ports" not in services[process.name], process.name
+    main, *others = services[topology.entry]["ports"]
+    entry_ports = CONTAINER_PORTS[topology.entry]
+    assert main == f"{PUBLISHED_SHOP_PORT}:{entry_ports['']}"
+    assert [port.split(":")[-1] for port in others] == [
+        str(entry_ports[name]) for name in topology.process(topology.entry).ports
+    ]
+    assert all(port.startswith("127.0.0.1:") for port in others)
+
+
+def test_each_image_is_built_from_the_repository_root(topology, services) -> None:
     for name in ["migrate", *(process.name for process in topology.processes)]:
         build = services[name]["build"]
         assert build["context"] == "."
         assert (REPO_ROOT / build["dockerfile"]).is_file()
+        assert build["dockerfile"] in IMAGE_DEFAULTS, name
 
 
-def test_the_images_default_command_is_the_entry_process(topology) -> None:
-    dockerfile = (REPO_ROOT / "monolith" / "Dockerfile").read_text().replace("\\\n", " ")
-    [cmd] = [line[len("CMD ") :] for line in dockerfile.splitlines() if line.startswith("CMD ")]
-    web = topology.process(topology.entry)
+def test_each_images_default_command_is_its_main_process(topology) -> None:
+    for dockerfile, process in IMAGE_DEFAULTS.items():
+        text = (REPO_ROOT / dockerfile).read_text().replace("\\\n", " ")
+        [cmd] = [line[len("CMD ") :] for line in text.splitlines() if line.startswith("CMD ")]
 
-    assert json.loads(cmd) == in_container(render_argv(web.command, {"port": CONTAINER_PORT}))
+        assert json.loads(cmd) == container_command(topology.process(process)), dockerfile

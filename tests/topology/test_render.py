@@ -34,3 +34,23 @@ def test_argv_and_env_are_rendered_element_by_element() -> None:
         "DATABASE_URL": "sqlite:///x.db",
         "MODE": "json",
     }
+
+
+def test_qualified_placeholders_name_a_process_and_or_a_named_port() -> None:
+    values = {
+        "port.admin": 9001,
+        "port:monolith-web": 8001,
+        "url:monolith-web": "http://127.0.0.1:8001",
+        "url:strangler-proxy.admin": "http://127.0.0.1:9001",
+    }
+
+    assert render("--admin-port={port.admin}", values) == "--admin-port=9001"
+    assert render("{url:monolith-web}/readyz", values) == "http://127.0.0.1:8001/readyz"
+    assert render("{port:monolith-web}", values) == "8001"
+    assert render("{url:strangler-proxy.admin}", values) == "http://127.0.0.1:9001"
+    assert render("{{url:monolith-web}}", values) == "{url:monolith-web}"
+
+
+def test_an_unknown_qualified_placeholder_is_an_error_too() -> None:
+    with pytest.raises(TopologyError, match=r"unknown placeholder \{url:catalog\}"):
+        render("{url:catalog}", {"url:monolith-web": "http://127.0.0.1:1"})

@@ -159,3 +159,64 @@ def test_signals_are_ignored_while_cleaning_up_and_restored_after() -> None:
         time.sleep(0.05)
 
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_process_naming_another_gets_its_url_and_starts_once_it_is_healthy(
+    fake, tmp_path: Path
+) -> None:
+    path = fake.write(fake.front(), fake.slow_http_server(), fake.sleeper(), entry="front")
+
+    with start(topology_file=path, workdir=tmp_path / "run") as running:
+        front, back = running.processes["front"], running.processes["back"]
+        record = json.loads((tmp_path / "front.json").read_text())
+        admin = httpx.get(running.url("front", "admin") + "/front.json", trust_env=False)
+
+        assert list(running.processes) == ["back", "worker", "front"]  # the start order
+        assert record["back_answered"] == 200  # back was healthy before front started
+        assert record["env"]["BACK_URL"] == running.url("back") == f"http://127.0.0.1:{back.port}"
+        assert record["env"]["BACK_PORT"] == str(back.port)
+        assert record["env"]["OWN_ADMIN"] == running.url("front", "admin")
+        assert record["argv"] == [str(front.port), str(front.ports["admin"])]
+        assert "SHOP_SECRET_KEY" not in record["env"]  # shared_env = false: no [env] table
+        assert running.base_url == running.url("front")
+        assert admin.status_code == 200
+        ports = [back.port, front.port, front.ports["admin"]]
+        assert len(set(ports)) == 3
+
+    assert all(is_free(port) for port in ports if port is not None)
+
+
+def test_the_entry_port_is_the_entrys_main_port_not_a_named_one(fake, tmp_path: Path) -> None:
+    port = free_port()
+    path = fake.write(fake.front(), fake.slow_http_server(), entry="front")
+
+    with start(topology_file=path, workdir=tmp_path / "run", entry_port=port) as running:
+        assert running.base_url == f"http://127.0.0.1:{port}"
+        assert running.processes["front"].ports["admin"] != port
+
+
+def test_processes_stop_in_reverse_start_order_the_one_in_front_first(
+    fake, tmp_path: Path, monkeypatch
+) -> None:
+    stopped: list[str] = []
+    original = RunningProcess.stop
+
+    def recording_stop(process: RunningProcess, timeout: float = 10.0) -> int:
+        stopped.append(process.name)
+        return original(process, timeout)
+
+    monkeypatch.setattr(RunningProcess, "stop", recording_stop)
+    path = fake.write(fake.front(), fake.slow_http_server(), entry="front")
+
+    with start(topology_file=path, workdir=tmp_path / "run"):
+        pass
+
+    assert stopped == ["front", "back"]
+
+
+def test_a_missing_named_port_of_a_running_process_is_named(fake, tmp_path: Path) -> None:
+    with start(topology_file=fake.write(fake.http_server()), workdir=tmp_path / "run") as running:
+        with pytest.raises(TopologyError, match="process web has no port named 'admin'"):
+            running.url("web", "admin")
+        with pytest.raises(TopologyError, match="no running process named 'nope'"):
+            running.url("nope")

@@ -1,9 +1,10 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from shop_topology import TopologyError, load_topology
-from shop_topology.spec import DEFAULT_FILE
+from shop_topology.spec import DEFAULT_FILE, Command, HealthCheck, PortReference
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,14 +13,18 @@ def test_the_default_file_is_the_repositorys_topology_toml() -> None:
     assert DEFAULT_FILE == REPO_ROOT / "topology" / "topology.toml"
 
 
-def test_step_0_is_the_monolith_web_and_worker_behind_setup() -> None:
+def test_step_1_is_the_proxy_in_front_of_the_monolith_web_and_worker_behind_setup() -> None:
     topology = load_topology()
 
-    assert topology.step == "step-0-monolith"
-    assert topology.entry == "monolith-web"
+    assert topology.step == "step-1-strangler-proxy"
+    assert topology.entry == "strangler-proxy"
     assert topology.root == REPO_ROOT
     assert topology.database.kind == "postgres"
-    assert [process.name for process in topology.processes] == ["monolith-web", "monolith-worker"]
+    assert [process.name for process in topology.processes] == [
+        "monolith-web",
+        "monolith-worker",
+        "strangler-proxy",
+    ]
     assert [setup.name for setup in topology.setup] == ["migrate", "create-admin"]
     assert topology.setup[0].command[:3] == ("alembic", "-c", "migrations/alembic.ini")
     assert set(topology.env) == {
@@ -38,6 +43,76 @@ def test_web_is_checked_over_http_and_the_worker_by_a_command() -> None:
     assert web.health is not None and (web.health.http, web.health.status) == ("/readyz", 200)
     assert worker.health is not None and worker.health.http is None
     assert worker.health.command == ("shop-monolith", "check-db")
+
+
+def test_the_proxy_routes_to_the_monolith_by_url_and_is_checked_on_its_admin_port() -> None:
+    topology = load_topology()
+    proxy = topology.process("strangler-proxy")
+
+    assert proxy.command[:4] == (
+        "strangler-proxy",
+        "serve",
+        "--routes",
+        "strangler-proxy/routes/step-1.toml",
+    )
+    assert (REPO_ROOT / proxy.command[3]).is_file()
+    assert proxy.command[-4:] == ("--port", "{port}", "--admin-port", "{port.admin}")
+    assert proxy.ports == ("admin",)
+    assert proxy.env == {"MONOLITH_URL": "{url:monolith-web}", "STRANGLER_LOG_FORMAT": "json"}
+    assert not proxy.shared_env  # neither the database URL nor the secret key
+    assert proxy.health is not None
+    assert (proxy.health.http, proxy.health.port, proxy.health.status) == ("/readyz", "admin", 200)
+    assert proxy.depends_on == ("monolith-web",)
+
+
+def test_the_monolith_starts_healthy_before_the_proxy_in_front_of_it() -> None:
+    waves = load_topology().start_order()
+
+    assert [[process.name for process in wave] for wave in waves] == [
+        ["monolith-web", "monolith-worker"],
+        ["strangler-proxy"],
+    ]
+
+
+def test_port_references_are_parsed_from_command_env_and_health_command() -> None:
+    command = Command(
+        "front",
+        ("serve", "{port}", "--admin", "{port.admin}", "--back={url:back.api}"),
+        env={"A": "{port:db}", "B": "{{url:not-a-reference}}"},
+        health=HealthCheck(command=("check", "{url:cache}")),
+        ports=("admin",),
+    )
+
+    assert command.references == (
+        PortReference("port", None, None),
+        PortReference("port", None, "admin"),
+        PortReference("url", "back", "api"),
+        PortReference("port", "db", None),
+        PortReference("url", "cache", None),
+    )
+    assert command.depends_on == ("back", "db", "cache")  # {{...}} is literal text
+
+
+def test_processes_that_name_nothing_start_first_in_file_order() -> None:
+    def process(name: str, *needs: str) -> Command:
+        return Command(name, ("run", "{port}", *(f"{{url:{need}}}" for need in needs)))
+
+    topology = replace(
+        load_topology(),
+        processes=(
+            process("edge", "api", "auth"),
+            process("api", "db"),
+            process("db"),
+            process("auth"),
+            process("worker", "db"),
+        ),
+    )
+
+    assert [[p.name for p in wave] for wave in topology.start_order()] == [
+        ["db", "auth"],
+        ["api", "worker"],
+        ["edge"],
+    ]
 
 
 def test_an_unknown_process_name_is_an_error() -> None:
@@ -105,3 +180,84 @@ def test_duplicate_names_and_portless_http_checks_are_rejected(tmp_path: Path) -
         load_topology(path)
     assert "duplicate process names" in str(raised.value)
     assert "web: an http health check needs {port}" in str(raised.value)
+
+
+TWO = (
+    MINIMAL
+    + """
+[[process]]
+name = "back"
+command = ["api", "{port}"]
+ports = ["admin"]
+env = { WEB = "{url:web}" }
+"""
+)
+WEB = '["serve", "{port}"]'
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        ([(WEB, '["serve", "{port}", "{url:nope}"]')], "web: {url:nope} names no process"),
+        (
+            [(WEB, '["serve", "{port}", "{port:back.metrics}"]')],
+            "web: {port:back.metrics}: back has no port 'metrics'",
+        ),
+        (
+            [('{ WEB = "{url:web}" }', '{ WEB = "{url:web}", X = "{port:back}" }')],
+            "back: {port:back} names itself; write {port}",
+        ),
+        (
+            [(WEB, '["serve", "{port}", "{url.admin}"]')],
+            "web: {url.admin}: web has no port 'admin'",
+        ),
+        (
+            [
+                ('["api", "{port}"]', '["api", "{port.admin}"]'),
+                (WEB, '["serve", "{port}", "{url:back}"]'),
+            ],
+            "web: {url:back}: back has no {port} in its command",
+        ),
+        ([('ports = ["admin"]', 'ports = ["admin", "admin"]')], "duplicate port names"),
+        ([('ports = ["admin"]', 'ports = ["Admin"]')], "port name 'Admin'"),
+        ([('ports = ["admin"]', 'ports = "admin"')], "ports must be a list of names"),
+        ([('ports = ["admin"]', 'ports = ["admin"]\nshared_env = "no"')], "shared_env must be"),
+        ([('name = "back"', 'name = "Back_1"')], "process name 'Back_1'"),
+        (
+            [('ports = ["admin"]', 'ports = ["admin"]\nhealth = { http = "/", port = "web" }')],
+            "back: health check port 'web' is not in its ports",
+        ),
+        (
+            [
+                (
+                    'ports = ["admin"]',
+                    'ports = ["admin"]\nhealth = { command = ["x"], port = "admin" }',
+                )
+            ],
+            "'port' is for 'http' checks only",
+        ),
+        (
+            [(WEB, '["serve", "{port}", "{url:back}"]')],
+            "processes depend on each other in a cycle: web -> back, back -> web",
+        ),
+        (
+            [("[[process]]", '[[setup]]\nname = "m"\ncommand = ["m", "{url:web}"]\n[[process]]')],
+            "setup m: runs before any process has a port",
+        ),
+    ],
+)
+def test_port_references_and_named_ports_are_checked_when_the_file_is_read(
+    tmp_path: Path, edits: list[tuple[str, str]], message: str
+) -> None:
+    path = tmp_path / "topology.toml"
+    path.write_text(TWO)
+    assert load_topology(path).process("back").depends_on == ("web",)  # fine without the edits
+    text = TWO
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+
+    with pytest.raises(TopologyError) as raised:
+        load_topology(path)
+    assert message in str(raised.value)

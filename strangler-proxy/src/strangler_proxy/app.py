@@ -9,7 +9,7 @@ import structlog
 import uvloop
 from aiohttp import web
 
-from strangler_proxy import config
+from strangler_proxy import config, logs
 from strangler_proxy.admin import admin_app
 from strangler_proxy.control import Control
 from strangler_proxy.problems import send_refusal
@@ -90,4 +90,5 @@ async def _drain(
 
 
 def run(routes: Path, host: str, port: int, admin_port: int | None, audit_log: Path | None) -> None:
+    logs.configure()
     uvloop.run(serve(routes, host, port, admin_port, audit_log))

@@ -73,9 +73,31 @@ def _announce(running: RunningTopology) -> None:
         f"  OpenAPI     {base}/api/v1/openapi.json\n"
         f"  admin       {running.admin_email} / {running.admin_password}\n"
         f"  logs        {running.workdir / 'logs'}/\n"
+        f"{_process_urls(running)}"
         "Press Ctrl-C to stop.",
         flush=True,
     )
+
+
+def _process_urls(running: RunningTopology) -> str:
+    """Every process's ports, the entry first: `  processes   monolith-web  http://...`."""
+    entry = running.topology.entry
+    rows: list[tuple[str, str]] = []
+    ordered = sorted(running.processes.values(), key=lambda process: process.name != entry)
+    for process in ordered:
+        if process.port is not None:
+            note = "  (the shop)" if process.name == entry else "  (direct)"
+            rows.append((process.name, f"{process.url()}/{note}"))
+        for port in process.ports:
+            rows.append((f"{process.name}.{port}", f"{process.url(port)}/"))
+        if process.port is None and not process.ports:
+            rows.append((process.name, "(no port)"))
+    width = max(len(label) for label, _ in rows)
+    lines = [
+        f"  {'processes' if i == 0 else '':<10}  {label:<{width}}  {url}"
+        for i, (label, url) in enumerate(rows)
+    ]
+    return "".join(line.rstrip() + "\n" for line in lines)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

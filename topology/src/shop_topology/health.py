@@ -32,7 +32,8 @@ def wait_healthy(
             time.sleep(check.interval)
         _fail_if_exited(process)
         if check.http is not None:
-            healthy, last = probe_http(_url(process, check.http), check.status, check.timeout)
+            url = process.url(check.port) + check.http
+            healthy, last = probe_http(url, check.status, check.timeout)
         else:
             healthy, last = probe_command(argv, env=env, cwd=cwd, timeout=check.timeout)
         if healthy:
@@ -69,10 +70,6 @@ def probe_command(
         return False, f"{argv[0]}: {error}"
     output = (done.stdout + done.stderr).decode("utf-8", errors="replace").strip()
     return done.returncode == 0, f"{' '.join(argv)} exited {done.returncode}: {output[-300:]}"
-
-
-def _url(process: RunningProcess, path: str) -> str:
-    return f"http://127.0.0.1:{process.port}{path}"
 
 
 def _fail_if_exited(process: RunningProcess) -> None:

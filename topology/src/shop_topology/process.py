@@ -4,7 +4,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shop_topology.errors import TopologyError
@@ -19,6 +19,7 @@ class RunningProcess:
     port: int | None
     log_path: Path
     popen: subprocess.Popen[bytes]
+    ports: dict[str, int] = field(default_factory=dict)  # its named ports (`ports = [...]`)
 
     @classmethod
     def spawn(
@@ -30,6 +31,7 @@ class RunningProcess:
         cwd: Path,
         log_path: Path,
         port: int | None = None,
+        ports: dict[str, int] | None = None,
     ) -> "RunningProcess":
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as log:
@@ -45,7 +47,15 @@ class RunningProcess:
                 )
             except OSError as error:
                 raise TopologyError(f"{name}: cannot start {argv[0]!r}: {error}") from error
-        return cls(name, argv, port, log_path, popen)
+        return cls(name, argv, port, log_path, popen, dict(ports or {}))
+
+    def url(self, port: str | None = None) -> str:
+        """`http://127.0.0.1:N` of its main port, or of the named `port`."""
+        number = self.port if port is None else self.ports.get(port)
+        if number is None:
+            which = "main port" if port is None else f"port named {port!r}"
+            raise TopologyError(f"process {self.name} has no {which}")
+        return f"http://127.0.0.1:{number}"
 
     @property
     def pid(self) -> int:

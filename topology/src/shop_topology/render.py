@@ -1,11 +1,18 @@
-"""Filling `{name}` placeholders in commands and env values; `{{` and `}}` stand for braces."""
+"""Filling `{name}` placeholders in commands and env values; `{{` and `}}` stand for braces.
+
+A name is a word (`{port}`, `{database_url}`), optionally qualified by a process
+(`{url:monolith-web}`) and/or a named port (`{port.admin}`, `{port:strangler-proxy.admin}`);
+the caller's values hold every name in full.
+"""
 
 import re
 from collections.abc import Iterable, Mapping
 
 from shop_topology.errors import TopologyError
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(
+    r"\{\{|\}\}|\{([a-z_][a-z0-9_]*(?::[a-z0-9][a-z0-9-]*)?(?:\.[a-z_][a-z0-9_]*)?)\}"
+)
 
 
 def render(template: str, values: Mapping[str, object]) -> str:

@@ -37,6 +37,12 @@ class RunningTopology:
     def database_url(self) -> str:
         return self.database.url
 
+    def url(self, process: str, port: str | None = None) -> str:
+        """A process's own URL (`url("monolith-web")`, bypassing the entry), or a named port's."""
+        if process not in self.processes:
+            raise TopologyError(f"no running process named {process!r}")
+        return self.processes[process].url(port)
+
     def check_alive(self) -> None:
         for process in self.processes.values():
             if process.exit_code is not None:
@@ -116,38 +122,65 @@ def _start(running: RunningTopology, entry_port: int | None) -> None:
         env = base_env | render_env(topology.env | setup.env, values)
         run_setup(setup, render_argv(setup.command, values), env, topology.root, logs)
     ports = _assign_ports(topology, entry_port)
-    checks: list[tuple[RunningProcess, Command, list[str], dict[str, str]]] = []
-    for spec in topology.processes:
-        own = values | ({"port": ports[spec.name]} if spec.name in ports else {})
-        env = base_env | render_env(topology.env | spec.env, own)
-        process = RunningProcess.spawn(
-            spec.name,
-            render_argv(spec.command, own),
-            env=env,
-            cwd=topology.root,
-            log_path=logs / f"{spec.name}.log",
-            port=ports.get(spec.name),
-        )
-        running.processes[spec.name] = process
-        check_argv = render_argv(spec.health.command, own) if spec.health else []
-        checks.append((process, spec, check_argv, env))
-    for process, spec, check_argv, env in checks:
-        wait_healthy(process, spec.health, argv=check_argv, env=env, cwd=topology.root)
+    for name, assigned in ports.items():
+        values |= assigned.values(of=name)  # {port:NAME}, {url:NAME.admin}, ...
+    for wave in topology.start_order():  # each wave healthy before the next one starts
+        checks: list[tuple[RunningProcess, Command, list[str], dict[str, str]]] = []
+        for spec in wave:
+            own = values | ports[spec.name].values()
+            shared = topology.env if spec.shared_env else {}
+            env = base_env | render_env(shared | spec.env, own)
+            process = RunningProcess.spawn(
+                spec.name,
+                render_argv(spec.command, own),
+                env=env,
+                cwd=topology.root,
+                log_path=logs / f"{spec.name}.log",
+                port=ports[spec.name].main,
+                ports=ports[spec.name].named,
+            )
+            running.processes[spec.name] = process
+            check_argv = render_argv(spec.health.command, own) if spec.health else []
+            checks.append((process, spec, check_argv, env))
+        for process, spec, check_argv, env in checks:
+            wait_healthy(process, spec.health, argv=check_argv, env=env, cwd=topology.root)
 
 
-def _assign_ports(topology: Topology, entry_port: int | None) -> dict[str, int]:
+@dataclass(frozen=True)
+class Ports:
+    """One process's ports: the main one (`{port}` in its command) and its named ones."""
+
+    main: int | None
+    named: dict[str, int]
+
+    def values(self, of: str | None = None) -> dict[str, object]:
+        """Its placeholders: `port`, `url`, `port.NAME`, `url.NAME` for the process itself;
+        `port:PROCESS`, `url:PROCESS.NAME`, ... for the others (`of` the process's name)."""
+        found: dict[str, int] = {"": self.main} if self.main is not None else {}
+        found |= {f".{name}": number for name, number in self.named.items()}
+        process = f":{of}" if of else ""
+        values: dict[str, object] = {}
+        for suffix, number in found.items():
+            values[f"port{process}{suffix}"] = number
+            values[f"url{process}{suffix}"] = f"http://127.0.0.1:{number}"
+        return values
+
+
+def _assign_ports(topology: Topology, entry_port: int | None) -> dict[str, Ports]:
     taken: set[int] = set()
     if entry_port is not None:
         if not is_free(entry_port):
             raise TopologyError(f"port {entry_port} for {topology.entry} is already in use")
         taken.add(entry_port)
-    return {
-        spec.name: entry_port
-        if spec.name == topology.entry and entry_port is not None
-        else free_port(taken=taken)
-        for spec in topology.processes
-        if spec.needs_port
-    }
+    ports = {}
+    for spec in topology.processes:
+        main = None
+        if spec.needs_port:
+            chosen = spec.name == topology.entry and entry_port is not None
+            main = entry_port if chosen else free_port(taken=taken)
+        named = {name: free_port(taken=taken) for name in spec.ports}
+        ports[spec.name] = Ports(main, named)
+    return ports
 
 
 def _inherited_env() -> dict[str, str]:

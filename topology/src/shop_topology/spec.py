@@ -1,6 +1,7 @@
 """The topology file (topology.toml) as typed, validated data."""
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,22 @@ from shop_topology.errors import TopologyError
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "topology.toml"
 DATABASE_KINDS = ("postgres", "sqlite")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a process name
+PORT_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # a named port of a process
+# {port} {url} {port.NAME} {url.NAME}: the process's own ports; with `:PROCESS` another's.
+# `{{` and `}}` are literal braces (matched here only to be skipped, as render.py does).
+PORT_REFERENCE = re.compile(
+    r"\{\{|\}\}|\{(port|url)(?::([a-z0-9][a-z0-9-]*))?(?:\.([a-z_][a-z0-9_]*))?\}"
+)
+
+
+@dataclass(frozen=True)
+class PortReference:
+    """`{url:monolith-web}` is PortReference("url", "monolith-web", None)."""
+
+    kind: str  # "port" or "url"
+    process: str | None  # None: the process's own
+    port: str | None  # None: the main port (`{port}` in the command)
 
 
 @dataclass(frozen=True)
@@ -17,6 +34,7 @@ class HealthCheck:
     """Either an HTTP GET of `http` expecting `status`, or a `command` that exits 0."""
 
     http: str | None = None
+    port: str | None = None  # the named port `http` is probed on; None: the main port
     status: int = 200
     command: tuple[str, ...] = ()
     interval: float = 1.0
@@ -30,10 +48,31 @@ class Command:
     command: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     health: HealthCheck | None = None
+    ports: tuple[str, ...] = ()  # named ports besides the main one: `ports = ["admin"]`
+    shared_env: bool = True  # gets the topology's [env] table
 
     @property
     def needs_port(self) -> bool:
+        """It has a main port: its command says where, with `{port}`."""
         return any("{port}" in arg for arg in self.command)
+
+    @property
+    def references(self) -> tuple[PortReference, ...]:
+        """Every port or URL placeholder in its command, env and health check, in order."""
+        texts = [*self.command, *self.env.values()]
+        texts += list(self.health.command) if self.health else []
+        return tuple(
+            PortReference(match[1], match[2], match[3])
+            for text in texts
+            for match in PORT_REFERENCE.finditer(text)
+            if match[1] is not None
+        )
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The processes it names (`{url:NAME}`, `{port:NAME...}`): they start, healthy, first."""
+        names = (ref.process for ref in self.references if ref.process is not None)
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -61,6 +100,25 @@ class Topology:
             if process.name == name:
                 return process
         raise TopologyError(f"no process named {name!r} in step {self.step}")
+
+    def start_order(self) -> tuple[tuple[Command, ...], ...]:
+        """Waves of processes: each wave's dependencies are all in earlier waves.
+
+        A wave is started together and must be healthy before the next one starts; within a
+        wave the file's order is kept. Raises on a dependency cycle.
+        """
+        waves: list[tuple[Command, ...]] = []
+        done: set[str] = set()
+        left = list(self.processes)
+        while left:
+            wave = tuple(p for p in left if set(p.depends_on) <= done)
+            if not wave:
+                cycle = ", ".join(f"{p.name} -> {'/'.join(p.depends_on)}" for p in left)
+                raise TopologyError(f"processes depend on each other in a cycle: {cycle}")
+            waves.append(wave)
+            done |= {p.name for p in wave}
+            left = [p for p in left if p.name not in done]
+        return tuple(waves)
 
 
 def default_file() -> Path:
@@ -100,22 +158,33 @@ def _parse(data: dict[str, Any], base: Path) -> Topology:
 
 def _command(item: dict[str, Any]) -> Command:
     health = item.get("health")
+    ports = item.get("ports", [])
+    if not isinstance(ports, list) or not all(isinstance(p, str) for p in ports):
+        raise ValueError(f"ports must be a list of names, not {ports!r}")
+    shared_env = item.get("shared_env", True)
+    if not isinstance(shared_env, bool):
+        raise ValueError(f"shared_env must be true or false, not {shared_env!r}")
     return Command(
         name=str(item["name"]),
         command=_argv(item["command"]),
         env=_strings(item.get("env", {})),
         health=_health(health) if health is not None else None,
+        ports=tuple(ports),
+        shared_env=shared_env,
     )
 
 
 def _health(item: dict[str, Any]) -> HealthCheck:
-    unknown = set(item) - {"http", "status", "command", "interval", "timeout", "retries"}
+    unknown = set(item) - {"http", "port", "status", "command", "interval", "timeout", "retries"}
     if unknown:
         raise ValueError(f"unknown health check keys {sorted(unknown)}")
     if ("http" in item) == ("command" in item):
         raise ValueError("a health check needs exactly one of 'http' or 'command'")
+    if "port" in item and "http" not in item:
+        raise ValueError("a health check's 'port' is for 'http' checks only")
     return HealthCheck(
         http=str(item["http"]) if "http" in item else None,
+        port=str(item["port"]) if "port" in item else None,
         status=int(item.get("status", 200)),
         command=_argv(item["command"]) if "command" in item else (),
         interval=float(item.get("interval", 1.0)),
@@ -146,7 +215,50 @@ def _validate(topology: Topology, path: Path) -> None:
     if topology.database.kind not in DATABASE_KINDS:
         problems.append(f"database kind {topology.database.kind!r} not in {DATABASE_KINDS}")
     for process in topology.processes:
-        if process.health and process.health.http and not process.needs_port:
-            problems.append(f"{process.name}: an http health check needs {{port}} in its command")
+        problems += _process_problems(process, topology)
+    for setup in topology.setup:
+        if setup.references:
+            problems.append(f"setup {setup.name}: runs before any process has a port")
+    if not problems:
+        try:
+            topology.start_order()
+        except TopologyError as error:
+            problems.append(str(error))
     if problems:
         raise TopologyError(f"{path}: " + "; ".join(problems))
+
+
+def _process_problems(process: Command, topology: Topology) -> list[str]:
+    name, problems = process.name, []
+    if not NAME.match(name):
+        problems.append(f"process name {name!r} is not lower-case letters, digits and '-'")
+    for port in process.ports:
+        if not PORT_NAME.match(port):
+            problems.append(f"{name}: port name {port!r} is not lower-case letters, digits, '_'")
+    if len(set(process.ports)) != len(process.ports):
+        problems.append(f"{name}: duplicate port names in {list(process.ports)}")
+    check = process.health
+    if check and check.http:
+        if check.port is None and not process.needs_port:
+            problems.append(f"{name}: an http health check needs {{port}} in its command")
+        if check.port is not None and check.port not in process.ports:
+            problems.append(f"{name}: health check port {check.port!r} is not in its ports")
+    names = {p.name: p for p in topology.processes}
+    for ref in process.references:
+        token = _token(ref)
+        target = names.get(ref.process or name)
+        if target is None:
+            problems.append(f"{name}: {token} names no process")
+        elif ref.process == name:
+            problems.append(f"{name}: {token} names itself; write {_token(ref, own=True)}")
+        elif ref.port is not None and ref.port not in target.ports:
+            problems.append(f"{name}: {token}: {target.name} has no port {ref.port!r}")
+        elif ref.port is None and not target.needs_port:
+            problems.append(f"{name}: {token}: {target.name} has no {{port}} in its command")
+    return problems
+
+
+def _token(ref: PortReference, *, own: bool = False) -> str:
+    process = f":{ref.process}" if ref.process and not own else ""
+    port = f".{ref.port}" if ref.port else ""
+    return f"{{{ref.kind}{process}{port}}}"
