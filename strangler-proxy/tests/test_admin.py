@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
-
-from .process import TOKEN, proxy_process, upstream
+from proxy_process import TOKEN, proxy_process, upstream
 
 
 def table(old: int, new: int, *, primary: str = "old") -> str:

@@ -7,8 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-
-from .process import proxy_process, upstream
+from proxy_process import proxy_process, upstream
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")

@@ -2,8 +2,7 @@
 
 import httpx
 from aiohttp import web
-
-from .harness import Running, running
+from proxy_harness import Running, running
 
 NAME = web.AppKey("name", str)
 CANARY = """

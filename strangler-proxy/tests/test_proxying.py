@@ -4,8 +4,7 @@ import asyncio
 
 import httpx
 from aiohttp import web
-
-from .harness import Running, raw_exchange, running
+from proxy_harness import Running, raw_exchange, running
 
 ONE_ROUTE = """
 [upstreams.app]

@@ -5,10 +5,9 @@ import time
 
 import httpx
 from aiohttp import web
+from proxy_harness import Running, running
 
 from strangler_proxy.shadow import RouteShadowStats
-
-from .harness import Running, running
 
 SHADOW = """
 [upstreams.old]

@@ -13,8 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-
-from .harness import free_port
+from proxy_harness import free_port
 
 
 class NamedHandler(BaseHTTPRequestHandler):
