@@ -143,3 +143,15 @@ def test_ignored_fields_are_never_reported() -> None:
         stats = stats_after(shop, 1)
         assert stats.mismatched == 1
         assert stats.recent[0]["differences"][0]["path"] == "generated_at"
+
+
+def test_noise_is_learned_from_a_sample_of_requests() -> None:
+    apps = {"old": app(100, noisy=True, name="x"), "new": app(100, noisy=True, name="x")}
+    table = SHADOW.replace("[[routes]]", "[settings]\nshadow_noise_sample = 0.25\n[[routes]]")
+    with running(table, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        for _ in range(8):
+            client.get("/p")
+        stats = stats_after(shop, 8)
+        assert (stats.compared, stats.mismatched) == (8, 0)  # the sampled model filters nonce
+        assert stats.noise.samples == 2  # one request in four took a second primary copy
+        assert len(shop.seen) == 8 + 8 + 2  # answers, candidate copies, noise copies

@@ -54,6 +54,8 @@ def compare(
         left, right = primary.headers.get(name), candidate.headers.get(name)
         if left != right:
             found.append(Difference(f"header.{name.decode()}", _text(left), _text(right)))
+    if primary.body == candidate.body:
+        return _without_ignored(found, ignore)  # equal bytes: no need to parse anything
     try:
         left_json, right_json = json.loads(primary.body), json.loads(candidate.body)
     except ValueError:
@@ -61,6 +63,10 @@ def compare(
             found.append(Difference("body", _excerpt(primary.body), _excerpt(candidate.body)))
     else:
         _walk("", left_json, right_json, found)
+    return _without_ignored(found, ignore)
+
+
+def _without_ignored(found: list[Difference], ignore: tuple[str, ...]) -> list[Difference]:
     return [d for d in found if not any(fnmatch.fnmatchcase(d.path, p) for p in ignore)]
 
 

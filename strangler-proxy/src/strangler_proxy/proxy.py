@@ -35,6 +35,7 @@ class Proxy:
             body_cap=int(settings.get("shadow_body_cap_bytes", 256 * 1024)),  # type: ignore[call-overload]
             timeout=float(settings.get("shadow_timeout_seconds", 5.0)),  # type: ignore[arg-type]
             noise_threshold=float(settings.get("shadow_noise_threshold", 0.05)),  # type: ignore[arg-type]
+            noise_sample=float(settings.get("shadow_noise_sample", 0.1)),  # type: ignore[arg-type]
         )
         self.guard = Guard()
         self.in_flight = 0

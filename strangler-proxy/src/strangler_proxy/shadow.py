@@ -16,6 +16,7 @@ from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.headers import Headers
 
 log = structlog.get_logger(__name__)
+NO_NOISE_COPY = Snapshot(0, {}, b"")  # this request took no noise copy
 Fetch = Callable[[str, bytes, bool], Awaitable[Exchange]]  # upstream, request bytes, is HEAD
 
 
@@ -60,11 +61,16 @@ class Shadower:
         body_cap: int = 256 * 1024,
         timeout: float = 5.0,
         noise_threshold: float = 0.05,
+        noise_sample: float = 0.1,
         on_result: Callable[[str, str], None] = lambda route, result: None,
     ) -> None:
         self.fetch, self.max_in_flight, self.body_cap = fetch, max_in_flight, body_cap
         self.timeout, self.noise_threshold = timeout, noise_threshold
         self.on_result = on_result  # (route, match | mismatch | failed | dropped)
+        # One request in 1/noise_sample also goes to the primary a second time; the noise model
+        # learned from those filters the rest (the first request of a route always samples).
+        self.noise_every = max(1, round(1 / noise_sample)) if noise_sample > 0 else 0
+        self._copies = 0
         self.in_flight = 0
         self.stats: dict[str, RouteShadowStats] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,15 +125,16 @@ class Shadower:
         self, route: Route, data: bytes, head_only: bool, capture: Capture
     ) -> tuple[Snapshot | None, Snapshot | None]:
         assert route.candidate is not None
-        candidate, again, _ = await asyncio.wait_for(
-            asyncio.gather(
-                self._snapshot(route.candidate, data, head_only),
-                self._snapshot(route.primary, data, head_only),
-                capture.complete,
-            ),
-            self.timeout,
-        )
-        return candidate, again
+        # The copies leave only once the client has its answer: the primary's latency never
+        # waits behind their work on the event loop (ADR-0009, measured by bench-proxy).
+        await asyncio.wait_for(asyncio.shield(capture.complete), self.timeout)
+        sample_noise = bool(self.noise_every) and self._copies % self.noise_every == 0
+        self._copies += 1
+        copies = [self._snapshot(route.candidate, data, head_only)]
+        if sample_noise:
+            copies.append(self._snapshot(route.primary, data, head_only))
+        answers = await asyncio.wait_for(asyncio.gather(*copies), self.timeout)
+        return answers[0], answers[1] if sample_noise else NO_NOISE_COPY
 
     async def _snapshot(self, upstream: str, data: bytes, head_only: bool) -> Snapshot | None:
         exchange = await self.fetch(upstream, data, head_only)
@@ -158,8 +165,9 @@ class Shadower:
         path: str,
     ) -> None:
         ignore = route.shadow_ignore
-        noise_now = compare(primary, again, ignore=ignore)
-        stats.noise.learn(noise_now)
+        noise_now = [] if again is NO_NOISE_COPY else compare(primary, again, ignore=ignore)
+        if again is not NO_NOISE_COPY:
+            stats.noise.learn(noise_now)
         noisy_now = {d.path for d in noise_now}
         real = [
             d
