@@ -1,12 +1,14 @@
 """Running a money-moving use case at most once per Idempotency-Key."""
 
 import re
+import uuid
 from collections.abc import Callable
 
 from flask import request
 
+from shop_monolith.gateways.payment_provider import CardDetails
 from shop_monolith.models import Order
-from shop_monolith.services import idempotency, orders
+from shop_monolith.services import checkout, idempotency, orders
 from shop_monolith.services.security import Principal
 from shop_monolith.web import database
 from shop_monolith.web.problems import ApiProblem
@@ -46,3 +48,46 @@ def run_once(
     except BaseException:
         idempotency.release(session, claim)
         raise
+
+
+def place_order_once(
+    principal: Principal,
+    key: str,
+    fingerprint_body: object,
+    *,
+    shipping_address: dict[str, str],
+    card: CardDetails,
+) -> tuple[Order, int | None]:
+    """Check out the caller's basket at most once per key (the API's and the storefront's)."""
+    return run_once(
+        principal,
+        key,
+        fingerprint_body,
+        lambda claim: checkout.place_order(
+            database.session(),
+            database.payment_provider(),
+            customer_id=principal.customer_id,
+            claim=claim,
+            shipping_address=shipping_address,
+            card=card,
+            currency=database.settings().currency,
+        ),
+    )
+
+
+def cancel_order_once(
+    principal: Principal, key: str, order_id: uuid.UUID
+) -> tuple[Order, int | None]:
+    """Cancel one of the caller's orders at most once per key."""
+    return run_once(
+        principal,
+        key,
+        None,
+        lambda claim: orders.cancel(
+            database.session(),
+            database.payment_provider(),
+            customer_id=principal.customer_id,
+            order_id=order_id,
+            claim=claim,
+        ),
+    )

@@ -1,12 +1,12 @@
 from flask import Response, jsonify
 
 from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import checkout, orders
+from shop_monolith.services import orders
 from shop_monolith.web import database
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import OrderCreate
 from shop_monolith.web.auth import current_admin, current_principal
-from shop_monolith.web.idempotent import idempotency_key, run_once
+from shop_monolith.web.idempotent import cancel_order_once, idempotency_key, place_order_once
 from shop_monolith.web.requests import json_body, pagination, path_uuid, query_str
 
 
@@ -26,19 +26,12 @@ def place() -> tuple[Response, int, dict[str, str]]:
     key = idempotency_key()
     body = json_body(OrderCreate)
     card = CardDetails(**body.payment.model_dump())
-    order, replayed = run_once(
+    order, replayed = place_order_once(
         principal,
         key,
         body.model_dump(mode="json", exclude={"payment": {"cvc"}}),
-        lambda claim: checkout.place_order(
-            database.session(),
-            database.payment_provider(),
-            customer_id=principal.customer_id,
-            claim=claim,
-            shipping_address=body.shipping_address.model_dump(exclude_unset=True),
-            card=card,
-            currency=database.settings().currency,
-        ),
+        shipping_address=body.shipping_address.model_dump(exclude_unset=True),
+        card=card,
     )
     location = f"/api/v1/orders/{order.id}"
     return jsonify(serializers.order(order)), replayed or 201, {"Location": location}
@@ -58,18 +51,7 @@ def cancel(order_id: str) -> tuple[Response, int]:
     principal = current_principal()
     order_uuid = path_uuid(order_id, "order_id")
     key = idempotency_key()
-    order, replayed = run_once(
-        principal,
-        key,
-        None,
-        lambda claim: orders.cancel(
-            database.session(),
-            database.payment_provider(),
-            customer_id=principal.customer_id,
-            order_id=order_uuid,
-            claim=claim,
-        ),
-    )
+    order, replayed = cancel_order_once(principal, key, order_uuid)
     return jsonify(serializers.order(order)), replayed or 200
 
 

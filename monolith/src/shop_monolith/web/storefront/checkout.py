@@ -4,10 +4,10 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import basket, checkout
+from shop_monolith.services import basket
 from shop_monolith.services.errors import ServiceError
 from shop_monolith.web import database
-from shop_monolith.web.idempotent import run_once
+from shop_monolith.web.idempotent import place_order_once
 from shop_monolith.web.problems import PROBLEMS
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import CheckoutForm
@@ -51,19 +51,12 @@ def place_order() -> Response | tuple[str, int]:
     # The fingerprint tells a resubmit of this form from another order under the same key.
     body = {"shipping_address": address, "card": [card.number, card.expiry_month, card.expiry_year]}
     try:
-        order, _replayed = run_once(
+        order, _replayed = place_order_once(
             principal(customer),
             form.idempotency_key.data,
             body,
-            lambda claim: checkout.place_order(
-                database.session(),
-                database.payment_provider(),
-                customer_id=customer.id,
-                claim=claim,
-                shipping_address=address,
-                card=card,
-                currency=database.settings().currency,
-            ),
+            shipping_address=address,
+            card=card,
         )
     except ServiceError as error:
         if error.code == "idempotency-key-in-use":

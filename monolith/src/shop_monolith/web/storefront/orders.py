@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from shop_monolith.services import orders
 from shop_monolith.services.errors import Conflict
 from shop_monolith.web import database
-from shop_monolith.web.idempotent import run_once
+from shop_monolith.web.idempotent import cancel_order_once
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.catalog import parse_uuid
 from shop_monolith.web.storefront.forms import CancelForm
@@ -47,18 +47,7 @@ def cancel_order(order_id: str) -> Response:
         abort(400, "The cancel form was incomplete; reload the order page and try again.")
     customer = logged_in()
     try:
-        run_once(
-            principal(customer),
-            form.idempotency_key.data,
-            None,
-            lambda claim: orders.cancel(
-                database.session(),
-                database.payment_provider(),
-                customer_id=customer.id,
-                order_id=order_uuid,
-                claim=claim,
-            ),
-        )
+        cancel_order_once(principal(customer), form.idempotency_key.data, order_uuid)
     except Conflict as error:
         if error.code != "idempotency-key-in-use":
             raise  # not cancellable: the error page says why, with status 409
