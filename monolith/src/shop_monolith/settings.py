@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from limits import parse as parse_rate_limit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,12 +23,31 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     secret_key: str = DEV_SECRET_KEY
-    token_ttl_seconds: int = Field(default=3600, ge=60)
+    token_ttl_seconds: int = Field(default=3600, ge=1)
     currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     payment_settle_after_seconds: float = Field(default=30.0, ge=0)
     log_format: str = Field(default="console", pattern="^(json|console)$")
     log_level: str = "INFO"
+    # Host names (port ignored) the shop answers for; a leading dot admits subdomains. Any
+    # other Host header is refused with 400, so no URL the shop builds names a stranger's host.
+    trusted_hosts: str = "localhost,127.0.0.1,[::1]"
+    # How many proxies in front add X-Forwarded-For: the client address is taken from there.
+    forwarded_hops: int = Field(default=0, ge=0, le=5)
+    # Failed logins, in `limits` notation; counted in memory per process, or in Redis if set.
+    login_limit_per_account: str = "10/minute"
+    login_limit_per_address: str = "100/minute"
+    rate_limit_storage_url: str = "memory://"
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        return [host.strip() for host in self.trusted_hosts.split(",") if host.strip()]
+
+    @field_validator("login_limit_per_account", "login_limit_per_address")
+    @classmethod
+    def a_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)  # raises ValueError, naming what it could not read
+        return value
 
     @field_validator("database_url")
     @classmethod

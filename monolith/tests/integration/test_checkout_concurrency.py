@@ -2,11 +2,13 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
-from shop_monolith.models import StockItem
+from shop_monolith.models import Order, StockItem
 from shop_monolith.services import basket
+from shop_monolith.services.errors import Conflict
 
 from ..conftest import add_customer, add_product, cancel_order, place_order
 
@@ -59,3 +61,31 @@ def test_multi_line_orders_in_opposite_line_order_never_deadlock(
         for product_id in (first, second):
             item = session.get(StockItem, product_id)
             assert item is not None and (item.on_hand, item.reserved) == (100, 0)
+
+
+def test_one_basket_checked_out_in_parallel_makes_one_order(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    provider = FakePaymentProvider(pg_sessions)
+    with pg_sessions() as session:
+        product_id = add_product(session, on_hand=10).id
+        customer_id = add_customer(session).id
+        basket.set_quantity(session, customer_id, product_id, 1, currency="EUR")
+
+    def check_out(_: int):  # type: ignore[no-untyped-def]
+        with pg_sessions() as session:
+            try:
+                return place_order(session, provider, customer_id).status
+            except Conflict as error:
+                return error.code
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        outcomes = list(pool.map(check_out, range(5)))
+
+    assert outcomes.count("CONFIRMED") == 1, outcomes
+    assert set(outcomes) - {"CONFIRMED"} <= {"basket-empty", "checkout-in-progress"}
+    with pg_sessions() as session:
+        item = session.get(StockItem, product_id)
+        assert item is not None and (item.on_hand, item.reserved) == (9, 0)
+        placed = session.scalars(select(Order).where(Order.customer_id == customer_id)).all()
+        assert len(placed) == 1

@@ -3,12 +3,28 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import BasketLine
+from shop_monolith.models import BasketLine, Customer, Order
 
 
 class BasketRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def lock(self, customer_id: uuid.UUID) -> None:
+        """Hold the customer's basket until commit: a basket has no row of its own, so the
+        customer's row stands for it (no effect on SQLite, which has one writer anyway)."""
+        self.session.execute(
+            select(Customer.id).where(Customer.id == customer_id).with_for_update()
+        )
+
+    def pending_order_id(self, customer_id: uuid.UUID) -> uuid.UUID | None:
+        """The order still being checked out from this basket, if any."""
+        query = (
+            select(Order.id)
+            .where(Order.customer_id == customer_id, Order.status == "PENDING")
+            .limit(1)
+        )
+        return self.session.scalar(query)
 
     def lines(self, customer_id: uuid.UUID) -> list[BasketLine]:
         query = (

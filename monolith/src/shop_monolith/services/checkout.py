@@ -15,7 +15,7 @@ from shop_monolith.repositories.baskets import BasketRepository
 from shop_monolith.repositories.inventory import InventoryRepository
 from shop_monolith.repositories.orders import OrderRepository
 from shop_monolith.services import idempotency
-from shop_monolith.services.errors import Conflict
+from shop_monolith.services.errors import CheckoutInProgress, Conflict
 from shop_monolith.services.payments import charge_key, finalise_payment
 
 log = structlog.get_logger(__name__)
@@ -31,7 +31,14 @@ def place_order(
     card: CardDetails,
     currency: str,
 ) -> Order:
-    basket = BasketRepository(session).lines(customer_id)
+    baskets = BasketRepository(session)
+    # One checkout of a basket at a time: the basket stays locked until the order is written,
+    # and an order still PENDING holds it until the payment's outcome is known.
+    baskets.lock(customer_id)
+    pending = baskets.pending_order_id(customer_id)
+    if pending is not None:
+        raise CheckoutInProgress(pending)
+    basket = baskets.lines(customer_id)
     if not basket:
         raise Conflict("basket-empty", "The basket is empty: add products before checking out.")
     order = _new_order(customer_id, basket, shipping_address, currency)

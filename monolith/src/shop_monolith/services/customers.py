@@ -3,9 +3,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from shop_monolith.gateways.login_attempts import LoginAttempts
 from shop_monolith.models import Customer
 from shop_monolith.repositories.customers import CustomerRepository
-from shop_monolith.services.errors import AuthenticationFailed, Conflict, NotFound
+from shop_monolith.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+)
 from shop_monolith.services.security import (
     Principal,
     hash_password,
@@ -40,19 +46,45 @@ def register(session: Session, *, email: str, password: str, name: str) -> Custo
     return customer
 
 
-def authenticate(session: Session, *, email: str, password: str) -> Customer:
-    """The customer with this email and password (the storefront's login uses this directly)."""
-    customer = CustomerRepository(session).by_email(normalise_email(email))
+def authenticate(
+    session: Session,
+    attempts: LoginAttempts,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+) -> Customer:
+    """The customer with this email and password (the storefront's login uses this directly).
+
+    Failed attempts are counted per account and per client address; past either limit every
+    attempt, right or wrong, is refused until the window has moved on.
+    """
+    email = normalise_email(email)
+    retry_after = attempts.retry_after(email, client_address)
+    if retry_after is not None:
+        raise TooManyAttempts(retry_after)
+    customer = CustomerRepository(session).by_email(email)
     hash_to_check = customer.password_hash if customer else _DUMMY_HASH
     if not password_matches(hash_to_check, password) or customer is None:
+        attempts.record_failure(email, client_address)
         raise AuthenticationFailed("invalid-credentials", "The email or password is wrong.")
+    attempts.forget_account(email)
     return customer
 
 
 def log_in(
-    session: Session, *, email: str, password: str, secret: str, ttl_seconds: int
+    session: Session,
+    attempts: LoginAttempts,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    secret: str,
+    ttl_seconds: int,
 ) -> IssuedToken:
-    customer = authenticate(session, email=email, password=password)
+    customer = authenticate(
+        session, attempts, email=email, password=password, client_address=client_address
+    )
     principal = Principal(customer_id=customer.id, role=customer.role)
     token = issue_token(principal, secret=secret, ttl_seconds=ttl_seconds)
     return IssuedToken(access_token=token, expires_in=ttl_seconds)

@@ -1,5 +1,6 @@
 """Errors the services raise; the web layer turns each code into a problem type and status."""
 
+import uuid
 from dataclasses import dataclass, field
 
 
@@ -21,8 +22,26 @@ class Conflict(ServiceError):
     """The request is well-formed but the current state does not allow it."""
 
 
+class CheckoutInProgress(Conflict):
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(
+            "checkout-in-progress",
+            f"Order {order_id} is still being paid for: wait until it is CONFIRMED or REJECTED.",
+        )
+        self.order_id = order_id
+
+
 class AuthenticationFailed(ServiceError):
     pass
+
+
+class TooManyAttempts(ServiceError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too-many-login-attempts",
+            f"Too many failed logins for this account or address: try again in {retry_after} s.",
+        )
+        self.retry_after = retry_after
 
 
 class PermissionDenied(ServiceError):

@@ -3,10 +3,12 @@
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop_monolith.logs import configure_logging
 from shop_monolith.settings import Settings, get_settings
-from shop_monolith.web import api, cli, database, observability, problems, storefront
+from shop_monolith.web import api, cli, database, hosts, observability, problems, storefront
+from shop_monolith.web.body_limit import BodyLimit
 
 
 def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
@@ -19,13 +21,19 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SHOP_SETTINGS=settings,
+        TRUSTED_HOSTS=settings.trusted_host_list,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    database.init_app(app, settings.database_url)
+    database.init_app(app, settings)
     observability.init_app(app)
+    hosts.init_app(app)
     problems.init_app(app)
     api.init_app(app)
     storefront.init_app(app)
     cli.init_app(app)
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
+    if settings.forwarded_hops:  # the client's address as the proxies in front saw it
+        hops = settings.forwarded_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

@@ -1,4 +1,5 @@
-"""One SQLAlchemy session per request, closed (and rolled back if unfinished) at teardown."""
+"""What a request works with: its SQLAlchemy session (closed, and rolled back if unfinished, at
+teardown), the settings, the payment provider and the failed-login counters."""
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, text
@@ -6,16 +7,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
+from shop_monolith.gateways.login_attempts import LoginAttempts
 from shop_monolith.gateways.payment_provider import AbstractPaymentProvider
 from shop_monolith.settings import Settings
 
 
-def init_app(app: Flask, database_url: str) -> None:
-    engine = make_engine(database_url)
+def init_app(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     app.extensions["shop.engine"] = engine
     app.extensions["shop.sessions"] = factory
     app.extensions["shop.payments"] = FakePaymentProvider(factory)
+    app.extensions["shop.login_attempts"] = LoginAttempts(
+        settings.rate_limit_storage_url,
+        per_account=settings.login_limit_per_account,
+        per_address=settings.login_limit_per_address,
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -28,6 +35,10 @@ def session() -> Session:
 
 def payment_provider() -> AbstractPaymentProvider:
     return current_app.extensions["shop.payments"]  # type: ignore[no-any-return]
+
+
+def login_attempts() -> LoginAttempts:
+    return current_app.extensions["shop.login_attempts"]  # type: ignore[no-any-return]
 
 
 def settings() -> Settings:

@@ -4,12 +4,17 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, json, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from shop_monolith.services.errors import ServiceError, ValidationFailed
+from shop_monolith.services.errors import (
+    CheckoutInProgress,
+    ServiceError,
+    TooManyAttempts,
+    ValidationFailed,
+)
 
 TYPE_BASE = "https://shop.example/problems/"
-DISCARD_LIMIT = 8 * 1024 * 1024  # bodies past this are not read: the connection is closed
 log = structlog.get_logger(__name__)
 
 # code -> (status, title). The code is the last segment of the problem's type URI.
@@ -26,6 +31,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "slug-taken": (409, "Slug already in use"),
     "insufficient-stock": (409, "Insufficient stock"),
     "basket-empty": (409, "Basket is empty"),
+    "checkout-in-progress": (409, "Checkout in progress"),
     "order-not-cancellable": (409, "Order cannot be cancelled"),
     "order-not-shippable": (409, "Order cannot be shipped"),
     "idempotency-key-in-use": (409, "Idempotency-Key in use"),
@@ -33,6 +39,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "unsupported-media-type": (415, "Unsupported media type"),
     "validation-error": (422, "Validation failed"),
     "idempotency-key-reused": (422, "Idempotency-Key reused"),
+    "too-many-login-attempts": (429, "Too many login attempts"),
     "internal-error": (500, "Internal server error"),
 }
 HTTP_CODES = {
@@ -78,7 +85,8 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # No page can be rendered without a URL adapter (Flask refused the Host): answer a problem.
+    return request.path.startswith("/api/") or request_ctx.url_adapter is None
 
 
 def _on_api_problem(error: ApiProblem) -> Response:
@@ -89,12 +97,19 @@ def _on_service_error(error: ServiceError) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {}
     if isinstance(error, ValidationFailed):
         extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    if isinstance(error, CheckoutInProgress):
+        extra["order_id"] = str(error.order_id)
+    headers = {}
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
     if not _wants_json():
         status = PROBLEMS.get(error.code, (400, ""))[0]
         return render_template("error.html", status=status, detail=error.detail), status
-    return problem(
+    response = problem(
         error.code if error.code in PROBLEMS else "malformed-request", error.detail, **extra
     )
+    response.headers.update(headers)
+    return response
 
 
 def _on_http_exception(error: HTTPException) -> Response | tuple[str, int]:
@@ -106,33 +121,9 @@ def _on_http_exception(error: HTTPException) -> Response | tuple[str, int]:
     if status == 404:
         detail = "No resource exists at this URL."
     response = problem(code, detail)
-    if status == 413 and not _discard_body():
-        response.headers["Connection"] = "close"
     if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response
-
-
-def _discard_body(limit: int = DISCARD_LIMIT) -> bool:
-    """Read an unread request body away so the connection can serve the next request.
-
-    Answers False when more than `limit` bytes remain: then the connection must be closed.
-    """
-    stream = request.environ.get("wsgi.input")
-    if stream is None:
-        return True
-    remaining = request.content_length
-    read = 0
-    while read <= limit:
-        chunk = stream.read(
-            min(64 * 1024, remaining - read) if remaining is not None else 64 * 1024
-        )
-        if not chunk:
-            return True
-        read += len(chunk)
-        if remaining is not None and read >= remaining:
-            return True
-    return False
 
 
 def _on_unexpected(error: Exception) -> Response | tuple[str, int]:

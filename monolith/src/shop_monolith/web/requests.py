@@ -1,5 +1,6 @@
 """Turning HTTP requests into validated, plain Python values (or precise problems)."""
 
+import re
 import uuid
 from typing import TypeVar
 
@@ -11,6 +12,9 @@ from shop_monolith.services.errors import FieldError, ValidationFailed
 from shop_monolith.web.problems import ApiProblem
 
 M = TypeVar("M", bound=BaseModel)
+# ASCII digits only, an optional minus, at most 12 digits: no "+1", " 1", "1e3" or other
+# scripts' digits, which str.isdigit() and int() would accept.
+_INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 
 def json_body(model: type[M]) -> M:
@@ -55,12 +59,17 @@ def query_int(name: str, *, default: int | None, minimum: int, maximum: int) -> 
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 12:
-        raise _bad_query(name, "must be an integer")
-    value = int(raw)
+    value = strict_int(raw)
+    if value is None:
+        raise _bad_query(name, "must be a whole number written with the digits 0-9")
     if not minimum <= value <= maximum:
         raise _bad_query(name, f"must be between {minimum} and {maximum}")
     return value
+
+
+def strict_int(raw: str) -> int | None:
+    """The integer `raw` spells in plain ASCII digits, or None: the one parser for numbers."""
+    return int(raw) if _INTEGER.fullmatch(raw) else None
 
 
 def query_str(

@@ -1,4 +1,4 @@
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from shop_monolith.services import customers
 from shop_monolith.web import database
@@ -23,8 +23,10 @@ def issue_token() -> Response:
     settings = database.settings()
     token = customers.log_in(
         database.session(),
+        database.login_attempts(),
         email=body.email,
         password=body.password,
+        client_address=request.remote_addr or "",
         secret=settings.secret_key,
         ttl_seconds=settings.token_ttl_seconds,
     )

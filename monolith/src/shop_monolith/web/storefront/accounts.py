@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.services import customers
-from shop_monolith.services.errors import AuthenticationFailed, Conflict
+from shop_monolith.services.errors import AuthenticationFailed, Conflict, TooManyAttempts
 from shop_monolith.web import database
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import LoginForm, RegisterForm
@@ -12,7 +12,7 @@ from shop_monolith.web.storefront.login_state import log_in, log_out, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int]:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
@@ -20,8 +20,16 @@ def login() -> Response | tuple[str, int]:
     if form.validate():
         try:
             customer = customers.authenticate(
-                database.session(), email=form.email.data, password=form.password.data
+                database.session(),
+                database.login_attempts(),
+                email=form.email.data,
+                password=form.password.data,
+                client_address=request.remote_addr or "",
             )
+        except TooManyAttempts as error:
+            form.form_errors.append(error.detail)
+            page = render_template("storefront/login.html", form=form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
         except AuthenticationFailed as error:
             form.form_errors.append(error.detail)
         else:

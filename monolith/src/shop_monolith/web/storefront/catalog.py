@@ -9,6 +9,7 @@ from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import basket, catalog, inventory
 from shop_monolith.services.basket import MAX_QUANTITY
 from shop_monolith.web import database
+from shop_monolith.web.requests import strict_int
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import QuantityForm
 from shop_monolith.web.storefront.login_state import current_customer, redirect_to_login
@@ -24,11 +25,12 @@ SORTS = {
 }
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+def page_number() -> int:
+    """The `page` query parameter: a whole number from 1 to MAX_PAGE, else 400."""
+    value = strict_int(request.args.get("page", "1"))
+    if value is None or not 1 <= value <= MAX_PAGE:
         abort(400, "The page number must be a whole number from 1.")
-    return int(raw)
+    return value
 
 
 def parse_uuid(raw: str) -> uuid.UUID:
@@ -47,7 +49,7 @@ def index() -> str:
     where = ProductFilter(words=tuple(q.split()[:10]), category_slug=category)
     session = database.session()
     result = catalog.search_products(
-        session, where, sort=sort, page=_page_number(), per_page=PER_PAGE
+        session, where, sort=sort, page=page_number(), per_page=PER_PAGE
     )
     return render_template(
         "storefront/products.html",

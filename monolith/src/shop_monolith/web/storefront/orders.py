@@ -1,6 +1,6 @@
 """My orders, one order (refreshing while payment is pending), and cancelling."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.services import orders
@@ -8,7 +8,7 @@ from shop_monolith.services.errors import Conflict
 from shop_monolith.web import database
 from shop_monolith.web.idempotent import cancel_order_once
 from shop_monolith.web.storefront import bp
-from shop_monolith.web.storefront.catalog import parse_uuid
+from shop_monolith.web.storefront.catalog import page_number, parse_uuid
 from shop_monolith.web.storefront.forms import CancelForm
 from shop_monolith.web.storefront.login_state import logged_in, login_required, principal
 
@@ -19,11 +19,8 @@ REFRESH_SECONDS = 2
 @bp.get("/orders")
 @login_required
 def order_list() -> str:
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
-        abort(400, "The page number must be a whole number from 1.")
     result = orders.list_for_customer(
-        database.session(), logged_in().id, page=int(raw), per_page=PER_PAGE
+        database.session(), logged_in().id, page=page_number(), per_page=PER_PAGE
     )
     return render_template("storefront/orders.html", result=result)
 
