@@ -41,6 +41,7 @@ class Operation:
     path_params: tuple[str, ...]
     query_params: tuple[str, ...]
     required_headers: tuple[str, ...]
+    integer_query_params: tuple[str, ...] = ()
 
     @property
     def admin_only(self) -> bool:
@@ -76,6 +77,11 @@ def operations() -> tuple[Operation, ...]:
                     query_params=tuple(p["name"] for p in params if p["in"] == "query"),
                     required_headers=tuple(
                         p["name"] for p in params if p["in"] == "header" and p.get("required")
+                    ),
+                    integer_query_params=tuple(
+                        p["name"]
+                        for p in params
+                        if p["in"] == "query" and p.get("schema", {}).get("type") == "integer"
                     ),
                 )
             )

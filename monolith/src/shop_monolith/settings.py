@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # How many proxies in front add X-Forwarded-For: the client address is taken from there.
     forwarded_hops: int = Field(default=0, ge=0, le=5)
     # Failed logins, in `limits` notation; counted in memory per process, or in Redis if set.
-    login_limit_per_account: str = "10/minute"
+    login_limit_per_account: str = "5/minute"
     login_limit_per_address: str = "100/minute"
     rate_limit_storage_url: str = "memory://"
 
