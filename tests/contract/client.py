@@ -26,6 +26,9 @@ TIMING_OUT_CARD = "4000000000000119"
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "REJECTED", "SHIPPED", "CANCELLED"})
 SETTLE_TIMEOUT_S = 30.0
 PASSWORD = "correct horse battery"
+# A token is renewed this long before it expires; at most a third of its lifetime, so that
+# short lifetimes (the contract topology gives tokens a few seconds, to test expiry) work too.
+REFRESH_MARGIN_S = 30.0
 _NO_BODY: Any = object()
 
 
@@ -68,7 +71,9 @@ class ShopClient:
     """Sends requests to the shop as one caller: anonymous, a customer or the admin.
 
     All callers share one `httpx.Client` (and its connection pool); a caller built with
-    `credentials` logs in on first use and again shortly before its token expires.
+    `credentials` logs in on first use and again shortly before its token expires (the admin
+    and customers from `register_customer` are built so); one built with a fixed `token`
+    (`with_token`) always sends that token, expired, forged or not.
     """
 
     http: httpx.Client
@@ -128,9 +133,11 @@ class ShopClient:
             return self.token
         with self._lock:
             if self.token is None or time.monotonic() > self._expires_at:
+                asked = time.monotonic()  # the token's lifetime starts no earlier than this
                 issued = login(self.anonymous(), *self.credentials)
+                lifetime = float(issued["expires_in"])
                 self.token = issued["access_token"]
-                self._expires_at = time.monotonic() + issued["expires_in"] - 30
+                self._expires_at = asked + lifetime - min(REFRESH_MARGIN_S, lifetime / 3)
             return self.token
 
 
@@ -158,14 +165,16 @@ def login(anon: ShopClient, email: str, password: str) -> dict[str, Any]:
 
 
 def register_customer(anon: ShopClient, *, name: str = "Contract Customer") -> Customer:
-    """Register a fresh customer and log them in."""
+    """Register a fresh customer and log them in; their caller logs in again shortly before
+    the token expires (`customer.api.token` is the current token)."""
     email = unique_email()
     response = anon.post(
         f"{API}/customers", json={"email": email, "password": PASSWORD, "name": name}
     )
     assert_status(response, 201)
-    token = login(anon, email, PASSWORD)["access_token"]
-    return Customer(anon.with_token(token), response.json()["id"], email, PASSWORD, name)
+    api = ShopClient(anon.http, credentials=(email, PASSWORD))
+    api.current_token()
+    return Customer(api, response.json()["id"], email, PASSWORD, name)
 
 
 def admin_client(http: httpx.Client, email: str, password: str) -> ShopClient:
