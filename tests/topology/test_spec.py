@@ -32,7 +32,10 @@ def test_step_1_is_the_proxy_in_front_of_the_monolith_web_and_worker_behind_setu
         "SHOP_SECRET_KEY",
         "SHOP_LOG_FORMAT",
         "SHOP_PAYMENT_SETTLE_AFTER_SECONDS",
+        "SHOP_TOKEN_TTL_SECONDS",
     }
+    # Behind the proxy, the web process takes the client's address from X-Forwarded-For.
+    assert topology.process("monolith-web").env == {"SHOP_FORWARDED_HOPS": "1"}
 
 
 def test_web_is_checked_over_http_and_the_worker_by_a_command() -> None:
