@@ -2,6 +2,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -26,6 +27,12 @@ class HasId:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
 
+def _same_as_created_at(context: DefaultExecutionContext) -> datetime:
+    """A new row's updated_at: its created_at exactly, not a second clock reading."""
+    created_at: datetime = context.get_current_parameters()["created_at"]  # type: ignore[no-untyped-call]
+    return created_at
+
+
 class HasTimestamps:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=_same_as_created_at, onupdate=utcnow)
