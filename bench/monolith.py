@@ -28,9 +28,25 @@ def seed(database_url: str) -> float:
 
 
 def token(client: httpx.Client, email: str, password: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return Login(client, email, password).headers()
+
+
+class Login:
+    """A customer's bearer token, renewed at half its lifetime (the topology's are short)."""
+
+    def __init__(self, client: httpx.Client, email: str, password: str) -> None:
+        self.client, self.credentials = client, {"email": email, "password": password}
+        self._headers: dict[str, str] = {}
+        self._renew_at = 0.0
+
+    def headers(self) -> dict[str, str]:
+        if time.monotonic() >= self._renew_at:
+            response = self.client.post("/api/v1/auth/token", json=self.credentials)
+            response.raise_for_status()
+            issued = response.json()
+            self._headers = {"Authorization": f"Bearer {issued['access_token']}"}
+            self._renew_at = time.monotonic() + issued["expires_in"] / 2
+        return self._headers
 
 
 def stock_products(client: httpx.Client, admin: dict[str, str], count: int) -> list[str]:
@@ -52,11 +68,12 @@ def checkout_load(base_url: str, product_ids: list[str]) -> LoadResult:
 
     def client_loop(n: int) -> None:
         with httpx.Client(base_url=base_url, timeout=30) as client:
-            auth = token(client, f"customer{n:05d}@shop.example", "seed-password")
+            login = Login(client, f"customer{n:05d}@shop.example", "seed-password")
             i = 0
             while time.perf_counter() < deadline:
                 product_id = product_ids[(n + i) % len(product_ids)]
                 i += 1
+                auth = login.headers()
                 client.put(f"/api/v1/basket/items/{product_id}", json={"quantity": 1}, headers=auth)
                 headers = auth | {"Idempotency-Key": uuid.uuid4().hex}
                 started = time.perf_counter()
