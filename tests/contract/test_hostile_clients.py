@@ -265,3 +265,15 @@ def test_password_guessing_is_throttled_with_retry_after(shop: ShopUnderTest) ->
         other = register_customer(anon)
         ok = anon.post(f"{API}/auth/token", json={"email": other.email, "password": PASSWORD})
         assert ok.status_code == 200, ok.text
+
+
+def test_every_operation_documents_the_edge_answers() -> None:
+    document = spec.load_spec()
+    for path, item in document["paths"].items():
+        for method in spec.HTTP_METHODS:
+            if method in item:
+                documented = set(item[method]["responses"])
+                missing = {"400", "408", "413", "414", "431"} - documented
+                assert not missing, f"{method.upper()} {path} does not document {missing}"
+    token = document["paths"][f"{API}/auth/token"]["post"]["responses"]
+    assert "429" in token, "login throttling (429) is not documented"
