@@ -1,6 +1,7 @@
 """Runs upstream test servers and the proxy in a background event loop, on free ports."""
 
 import asyncio
+import dataclasses
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ class Running:
     seen: list[web.Request] = field(default_factory=list)  # requests the upstreams received
     connections: dict[str, int] = field(default_factory=dict)  # upstream TCP connections made
     proxy: Proxy | None = None
+    clients: set[ServerProtocol] = field(default_factory=set)  # open client connections
 
     @property
     def url(self) -> str:
@@ -36,13 +38,17 @@ class Running:
 
 @contextmanager
 def running(
-    routes: str, upstreams: dict[str, Callable[[Running], web.Application] | None], **limits: int
+    routes: str,
+    upstreams: dict[str, Callable[[Running], web.Application] | None],
+    **limits: float,
 ) -> Iterator[Running]:
-    """`upstreams` maps names to app factories; None means a port where nothing listens."""
+    """`upstreams` maps names to app factories; None means a port where nothing listens.
+    `limits` override the table's settings.Limits (`max_body_bytes=1000`)."""
     ports = {name: free_port() for name in upstreams}
     state = Running(proxy_port=free_port(), upstream_ports=ports)
     env = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
     table = parse(routes, env=env)
+    edge = dataclasses.replace(table.settings.limits, **limits)  # type: ignore[arg-type]
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     stop: asyncio.Future[None] | None = None
@@ -62,7 +68,7 @@ def running(
         state.proxy = proxy
         server = await loop.create_server(
             lambda: ServerProtocol(
-                proxy.handle, max_body=limits.get("max_body", 1 << 20), on_refused=send_refusal
+                proxy.handle, limits=edge, on_refused=send_refusal, registry=state.clients
             ),
             "127.0.0.1",
             state.proxy_port,

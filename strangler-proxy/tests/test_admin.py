@@ -70,15 +70,56 @@ def test_a_route_change_needs_the_token_is_applied_and_audited(tmp_path: Path) -
         assert (audit[-1]["before"]["primary"], audit[-1]["after"]["primary"]) == ("old", "new")
 
 
-def test_admin_changes_are_disabled_without_a_token(tmp_path: Path) -> None:
+def test_reading_the_state_needs_the_token_but_probes_and_metrics_do_not(
+    tmp_path: Path,
+) -> None:
+    with (
+        upstream("old") as old,
+        upstream("new") as new,
+        proxy_process(table(old, new), tmp_path) as proxy,
+    ):
+        for path in ("/admin/api/state", "/admin/api/view"):
+            anonymous = httpx.get(f"{proxy.admin}{path}")
+            assert anonymous.status_code == 401
+            assert anonymous.headers["Content-Type"].startswith("application/problem+json")
+            assert anonymous.json()["type"].endswith("/admin-unauthorized")
+            assert str(old) not in anonymous.text  # no upstream address, no route
+            wrong = httpx.get(f"{proxy.admin}{path}", headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        state = httpx.get(f"{proxy.admin}/admin/api/state", headers=auth)
+        assert state.status_code == 200 and state.headers["Cache-Control"] == "no-store"
+        assert state.json()["upstreams"][0]["url"] == f"http://127.0.0.1:{old}"
+        view = httpx.get(f"{proxy.admin}/admin/api/view", headers=auth)
+        assert view.status_code == 200 and "all" in view.text and str(old) in view.text
+        page = httpx.get(f"{proxy.admin}/admin")  # the page holds a form, never the state
+        assert page.status_code == 200 and 'name="token"' in page.text
+        assert (
+            str(old) not in page.text
+            and "script-src 'sha256-" in page.headers["Content-Security-Policy"]
+        )
+        for path in ("/healthz", "/readyz", "/metrics"):
+            assert httpx.get(f"{proxy.admin}{path}").status_code == 200
+
+
+def test_the_admin_api_is_disabled_without_a_token_and_says_why(tmp_path: Path) -> None:
     with (
         upstream("old") as old,
         upstream("new") as new,
         proxy_process(table(old, new), tmp_path, token=None) as proxy,
     ):
-        response = httpx.post(f"{proxy.admin}/admin/api/reload")
-        assert response.status_code == 403
-        assert response.json()["type"].endswith("/admin-disabled")
+        for response in (
+            httpx.post(f"{proxy.admin}/admin/api/reload"),
+            httpx.patch(f"{proxy.admin}/admin/api/routes/all", json={"primary": "new"}),
+            httpx.get(f"{proxy.admin}/admin/api/state"),
+            httpx.get(f"{proxy.admin}/admin/api/view"),
+        ):
+            assert response.status_code == 403
+            assert response.json()["type"].endswith("/admin-disabled")
+            assert "STRANGLER_ADMIN_TOKEN is unset" in response.json()["detail"]
+        page = httpx.get(f"{proxy.admin}/admin").text
+        assert "STRANGLER_ADMIN_TOKEN is unset" in page and 'name="token"' not in page
+        assert httpx.get(f"{proxy.url}/x").text == "old"  # and routing is unaffected
 
 
 def test_file_changes_and_sighup_reload_and_a_bad_file_is_refused(tmp_path: Path) -> None:
@@ -144,3 +185,16 @@ def test_sigterm_drains_requests_under_way(tmp_path: Path) -> None:
         slow.join()
         assert answers == [200]
         assert proxy.process.wait(10) == 0
+
+
+def test_a_reload_says_that_changed_settings_wait_for_a_restart(tmp_path: Path) -> None:
+    with (
+        upstream("old") as old,
+        upstream("new") as new,
+        proxy_process(table(old, new), tmp_path) as proxy,
+    ):
+        proxy.routes.write_text("[settings]\nmax_header_bytes = 4096\n" + table(old, new))
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        reloaded = httpx.post(f"{proxy.admin}/admin/api/reload", headers=auth)
+        assert reloaded.status_code == 200
+        assert "take effect at the next start" in reloaded.json()["detail"]

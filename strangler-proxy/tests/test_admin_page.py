@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-from proxy_process import proxy_process, upstream
+from proxy_process import TOKEN, proxy_process, upstream
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
@@ -58,10 +58,22 @@ def test_the_admin_page_shows_routes_counters_breakers_and_mismatches(tmp_path: 
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.goto(f"{proxy.admin}/admin")
+            before = page.inner_text("body")  # nothing shown before the token is given
+            page.fill("input[name=token]", "not the token")
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=Send Authorization")
+            refused = page.inner_text("body")
+            page.fill("input[name=token]", TOKEN)
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=product-reads")
             text = page.inner_text("body")
+            page.reload()  # the token stays for the tab's session
+            page.wait_for_selector("text=product-reads")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "proxy-admin.png"), full_page=True)
             browser.close()
+    assert "Admin token" in before and "product-reads" not in before
+    assert "product-reads" not in refused
     assert "product-reads" in text and "everything-else" in text
     assert "shadow" in text and "monolith → catalog" in text
     assert "1 compared, 1 mismatched" in text

@@ -75,3 +75,51 @@ def test_shadow_ignore_is_read_and_kept_through_runtime_changes() -> None:
     changed = with_route_changed(parsed, "r", {"mode": "canary", "canary_percent": 10})
     assert changed.routes[0].shadow_ignore == ("*.id", "created_at")
     assert (changed.routes[0].mode, changed.routes[0].canary_percent) == ("canary", 10.0)
+
+
+def test_settings_have_nginx_like_defaults_and_are_read_from_the_table() -> None:
+    from strangler_proxy.settings import Limits
+
+    defaults = table('[[routes]]\npath = "/**"\nprimary = "monolith"\n').settings
+    assert defaults.limits == Limits()
+    assert (defaults.limits.max_request_line_bytes, defaults.limits.max_header_bytes) == (
+        8192,
+        32768,
+    )
+    assert defaults.limits.keepalive_timeout_seconds == 75.0
+    assert defaults.limits.max_client_connections == 1024
+    assert (defaults.breaker.breaker_failure_rate, defaults.breaker.breaker_min_requests) == (
+        0.5,
+        20,
+    )
+    chosen = parse(
+        "[settings]\nmax_header_bytes = 4096\nclient_header_timeout_seconds = 5\n"
+        "breaker_window_seconds = 30\nshadow_noise_sample = 0\n"
+        + BASE
+        + '[[routes]]\npath = "/**"\nprimary = "monolith"\n',
+        env={"MONOLITH_URL": "http://127.0.0.1:8000"},
+    ).settings
+    assert chosen.limits.max_header_bytes == 4096
+    assert chosen.limits.client_header_timeout_seconds == 5.0
+    assert chosen.breaker.breaker_window_seconds == 30.0
+    assert chosen.shadow.shadow_noise_sample == 0.0
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("max_header_byte = 4096", "unknown settings max_header_byte"),
+        ("max_header_bytes = 0", "must be greater than 0"),
+        ("max_header_bytes = 10.5", "must be a whole number"),
+        ('keepalive_timeout_seconds = "75s"', "must be a number"),
+        ("max_client_connections = true", "must be a number"),
+        ("breaker_failure_rate = 50", "a fraction between 0 and 1"),
+        ("client_body_timeout_seconds = -1", "must be greater than 0"),
+    ],
+)
+def test_invalid_settings_say_what_is_wrong(setting: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse(
+            f"[settings]\n{setting}\n{BASE}" + '[[routes]]\npath = "/**"\nprimary = "monolith"\n',
+            env={"MONOLITH_URL": "http://127.0.0.1:8000"},
+        )

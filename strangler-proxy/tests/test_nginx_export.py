@@ -105,6 +105,25 @@ def test_upstreams_keep_connections_alive_and_headers_are_set_like_the_proxy() -
     assert "listen 127.0.0.1:8081;" in config
 
 
+def test_the_edge_limits_are_rendered_as_nginx_directives() -> None:
+    config = render(parse(TABLE, env=ENV))
+
+    assert "large_client_header_buffers 4 8192;" in config  # the defaults: 8 KiB lines, 32 KiB
+    assert "client_header_timeout 60000ms;" in config
+    assert "client_body_timeout 60000ms;" in config
+    assert "keepalive_timeout 75000ms;" in config
+    assert "send_timeout 60000ms;" in config
+    assert "error_page 494 =431 @strangler_431;" in config
+    tuned = TABLE.replace(
+        "[settings]\n",
+        "[settings]\nmax_request_line_bytes = 4094\nmax_header_field_bytes = 8190\n"
+        "max_header_bytes = 65536\nkeepalive_timeout_seconds = 2.5\n",
+    )
+    config = render(parse(tuned, env=ENV))
+    assert "large_client_header_buffers 9 8190;" in config  # a buffer holds a line of either
+    assert "keepalive_timeout 2500ms;" in config
+
+
 def test_routes_match_in_table_order_by_method_and_path_like_the_proxy() -> None:
     table = parse(TABLE, env=ENV)
     rules = route_map(render(table))
@@ -306,3 +325,12 @@ def test_nginx_sets_the_forwarding_headers_like_the_proxy(shop_behind_nginx: htt
     made = shop_behind_nginx.get("/anything", headers={"X-Request-ID": "bad id!"})
     assert re.fullmatch(r"[0-9a-f]{32}", made.json()["headers"]["X-Request-ID"])
     assert shop_behind_nginx.post("/anything", content=b"x" * 2048).status_code == 413
+
+
+def test_nginx_refuses_a_head_too_large_as_a_problem(shop_behind_nginx: httpx.Client) -> None:
+    for headers in ({"X-Big": "v" * 9000}, {f"X-{n}": "v" * 7000 for n in range(6)}):
+        refused = shop_behind_nginx.get("/anything", headers=headers)
+        assert refused.status_code == 431
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert refused.headers["X-Strangler-Error"] == "proxy"
+        assert refused.json()["type"].endswith("/headers-too-large")

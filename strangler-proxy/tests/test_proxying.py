@@ -124,7 +124,7 @@ def test_no_route_is_a_404_problem() -> None:
 
 
 def test_smuggling_attempts_are_refused() -> None:
-    with running(ONE_ROUTE, {"app": echo_app}, max_body=1000) as shop:
+    with running(ONE_ROUTE, {"app": echo_app}, max_body_bytes=1000) as shop:
         both = raw_exchange(
             shop.proxy_port,
             b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"

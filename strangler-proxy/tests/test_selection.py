@@ -2,8 +2,8 @@ import base64
 import json
 
 from strangler_proxy.config import Route
+from strangler_proxy.messages import Request
 from strangler_proxy.selection import bucket, canary_key, choose_target
-from strangler_proxy.server import Request
 
 CANARY = Route(
     name="c",

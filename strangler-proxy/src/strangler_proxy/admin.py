@@ -10,11 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from strangler_proxy import config
-from strangler_proxy.admin_page import render_page
+from strangler_proxy.admin_page import PAGE_POLICY, render_page, render_view
 from strangler_proxy.control import Control, routes_of
 
 TOKEN_VARIABLE = "STRANGLER_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
 CONTROL = web.AppKey("control", Control)
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def state(control: Control) -> dict[str, Any]:
@@ -49,10 +50,21 @@ def state(control: Control) -> dict[str, Any]:
     }
 
 
+DISABLED = (
+    f"The admin API is disabled because {TOKEN_VARIABLE} is unset: set it (and restart the "
+    "proxy) to read the state and make changes. /healthz, /readyz and /metrics stay open."
+)
+
+
+def token_configured() -> bool:
+    return bool(os.environ.get(TOKEN_VARIABLE, ""))
+
+
 def _authorised(request: web.Request) -> None:
+    """Reads and changes alike need the admin token: the state names upstreams and routes."""
     expected = os.environ.get(TOKEN_VARIABLE, "")
     if not expected:
-        raise _problem(403, "admin-disabled", f"Set {TOKEN_VARIABLE} to enable admin changes.")
+        raise _problem(403, "admin-disabled", DISABLED)
     offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(offered.encode(), expected.encode()):
         raise _problem(401, "admin-unauthorized", "Send Authorization: Bearer <admin token>.")
@@ -72,10 +84,11 @@ def _problem(status: int, slug: str, detail: str) -> web.HTTPException:
         404: web.HTTPNotFound,
         422: web.HTTPUnprocessableEntity,
     }[status]
+    headers = {"X-Strangler-Error": "proxy", "Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="strangler-proxy admin"'
     return error_class(
-        text=json.dumps(body),
-        content_type="application/problem+json",
-        headers={"X-Strangler-Error": "proxy"},
+        text=json.dumps(body), content_type="application/problem+json", headers=headers
     )
 
 
@@ -97,7 +110,16 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def api_state(request: web.Request) -> web.Response:
-    return web.json_response(state(request.app[CONTROL]))
+    _authorised(request)
+    return web.json_response(state(request.app[CONTROL]), headers=NO_STORE)
+
+
+async def api_view(request: web.Request) -> web.Response:
+    """The state as the page shows it (an HTML fragment), for the page's script."""
+    _authorised(request)
+    return web.Response(
+        text=render_view(state(request.app[CONTROL])), content_type="text/html", headers=NO_STORE
+    )
 
 
 async def api_change_route(request: web.Request) -> web.Response:
@@ -125,8 +147,14 @@ async def api_reload(request: web.Request) -> web.Response:
     return web.json_response({"status": "reloaded", "detail": message})
 
 
-async def page(request: web.Request) -> web.Response:
-    return web.Response(text=render_page(state(request.app[CONTROL])), content_type="text/html")
+async def page(_: web.Request) -> web.Response:
+    """The page holds no state: its script asks for it with the token the user gives."""
+    disabled = None if token_configured() else DISABLED
+    return web.Response(
+        text=render_page(disabled),
+        content_type="text/html",
+        headers={**NO_STORE, "Content-Security-Policy": PAGE_POLICY},
+    )
 
 
 def admin_app(control: Control) -> web.Application:
@@ -137,6 +165,7 @@ def admin_app(control: Control) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/admin", page)
     app.router.add_get("/admin/api/state", api_state)
+    app.router.add_get("/admin/api/view", api_view)
     app.router.add_patch("/admin/api/routes/{name}", api_change_route)
     app.router.add_post("/admin/api/reload", api_reload)
     return app

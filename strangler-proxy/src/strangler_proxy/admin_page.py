@@ -1,5 +1,9 @@
-"""The admin page: routing table, live counters, breakers and recent shadow mismatches."""
+"""The admin page: routing table, live counters, breakers and recent shadow mismatches.
 
+The page itself holds no state; its script fetches the view with the admin token."""
+
+import base64
+import hashlib
 import json
 import time
 from html import escape
@@ -10,7 +14,8 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:co
 background:#fff;width:100%}th,td{border:1px solid #d6dae0;padding:.35rem .5rem;text-align:left;
 vertical-align:top}th{background:#eef1f4}.mode{font-weight:600}.opened{color:#b00020;
 font-weight:600}.closed{color:#0a6b3d}pre{margin:0;white-space:pre-wrap;font-size:12px}
-.muted{color:#66707a}"""
+.muted{color:#66707a}.disabled{color:#b00020;font-weight:600}form{margin:1rem 0}
+input{margin:0 .5rem}"""
 
 
 def _cell(value: Any) -> str:
@@ -84,14 +89,70 @@ def _mismatches(routes: list[dict[str, Any]]) -> str:
     )
 
 
-def render_page(state: dict[str, Any]) -> str:
+def render_view(state: dict[str, Any]) -> str:
+    """The state as HTML, for the page's script (it needs the admin token to get it)."""
     loaded = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state["loaded_at"]))
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="5"><title>strangler-proxy</title><style>{STYLE}</style></head>
-<body><h1>strangler-proxy</h1>
-<p class="muted">Routing table {escape(state["source"])}, loaded {loaded};
-{state["in_flight"]} requests in flight. This page refreshes every 5 seconds.</p>
+    return f"""<p class="muted">Routing table {escape(state["source"])}, loaded {loaded};
+{state["in_flight"]} requests in flight. This view refreshes every 5 seconds.</p>
 <h2>Routes (first match wins)</h2>{_routes(state["routes"])}
 <h2>Upstreams</h2>{_upstreams(state["upstreams"])}
-<h2>Recent shadow mismatches</h2>{_mismatches(state["routes"])}
-</body></html>"""
+<h2>Recent shadow mismatches</h2>{_mismatches(state["routes"])}"""
+
+
+# The token stays in this tab's sessionStorage and goes out only as a bearer header.
+SCRIPT = """
+const KEY = "strangler-admin-token";
+const form = document.getElementById("token-form");
+const view = document.getElementById("view");
+const forget = document.getElementById("forget");
+async function refresh() {
+  const token = sessionStorage.getItem(KEY);
+  form.hidden = Boolean(token);
+  forget.hidden = !token;
+  if (!token) return;
+  const answer = await fetch("/admin/api/view", {
+    headers: {Authorization: "Bearer " + token}, cache: "no-store"});
+  if (answer.ok) {
+    view.innerHTML = await answer.text();
+  } else {
+    if (answer.status === 401) sessionStorage.removeItem(KEY);
+    const problem = await answer.json().catch(() => ({detail: answer.statusText}));
+    view.textContent = problem.detail;
+    form.hidden = answer.status !== 401;
+  }
+}
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(KEY, form.elements.token.value);
+  form.reset();
+  refresh();
+});
+forget.addEventListener("click", () => {
+  sessionStorage.removeItem(KEY);
+  view.textContent = "";
+  refresh();
+});
+refresh();
+setInterval(refresh, 5000);
+"""
+_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+# Only this script runs: nothing in the view (escaped anyway) can add one.
+PAGE_POLICY = (
+    f"default-src 'none'; script-src 'sha256-{_HASH}'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; form-action 'none'; frame-ancestors 'none'"
+)
+FORM = """<form id="token-form" hidden><label>Admin token
+<input name="token" type="password" autocomplete="off" required></label>
+<button type="submit">Show</button></form>
+<button id="forget" type="button" hidden>Forget the token</button>"""
+
+
+def render_page(disabled: str | None) -> str:
+    """The page; `disabled` says why there is no admin API (no token configured)."""
+    if disabled is not None:
+        body = f'<p class="disabled">{escape(disabled)}</p>'
+    else:
+        body = f'{FORM}<div id="view"></div><script>{SCRIPT}</script>'
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>strangler-proxy</title><style>{STYLE}</style></head>
+<body><h1>strangler-proxy</h1>{body}</body></html>"""

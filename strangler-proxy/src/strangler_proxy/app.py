@@ -17,7 +17,6 @@ from strangler_proxy.proxy import Proxy
 from strangler_proxy.server import ServerProtocol
 
 log = structlog.get_logger(__name__)
-DEFAULT_MAX_BODY = 1024 * 1024
 DRAIN_SECONDS = 20.0
 
 
@@ -37,14 +36,13 @@ async def serve(
     table = config.load(routes)
     proxy = Proxy(table)
     control = Control(proxy, routes, audit_log)
-    max_body = int(table.settings.get("max_body_bytes", DEFAULT_MAX_BODY))  # type: ignore[call-overload]
+    limits = table.settings.limits  # read at start: a reload changes routes and upstreams
     connections: set[ServerProtocol] = set()
 
     def new_connection() -> ServerProtocol:
-        protocol = ServerProtocol(
-            proxy.handle, max_body=max_body, on_refused=send_refusal, registry=connections
+        return ServerProtocol(
+            proxy.handle, limits=limits, on_refused=send_refusal, registry=connections
         )
-        return protocol
 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(new_connection, sock=listening_socket(host, port))

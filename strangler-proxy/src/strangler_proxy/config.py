@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from strangler_proxy.settings import Settings, parse_settings
+
 MODES = ("route", "shadow", "canary")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Requests that may be sent again without doing anything twice (RFC 9110 9.2.2).
@@ -48,7 +50,7 @@ class RoutingTable:
     upstreams: dict[str, Upstream]
     routes: tuple[Route, ...]
     source: str = ""
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
 
 def _expand(value: str, env: dict[str, str], where: str) -> str:
@@ -136,7 +138,11 @@ def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> 
     routes = tuple(_route(n, raw, upstreams) for n, raw in enumerate(data.get("routes", [])))
     if not routes:
         raise ConfigError("the routing table has no routes")
-    return RoutingTable(upstreams, routes, source, dict(data.get("settings", {})))
+    try:
+        settings = parse_settings(dict(data.get("settings", {})))
+    except ValueError as error:
+        raise ConfigError(f"{source or 'routing table'}: {error}") from error
+    return RoutingTable(upstreams, routes, source, settings)
 
 
 def load(path: Path | str, *, env: dict[str, str] | None = None) -> RoutingTable:

@@ -21,6 +21,7 @@ class Control:
         self.loaded_at = time.time()
         self.file_mtime = self._mtime()
         self.draining = False
+        self.settings = proxy.table.settings  # in force until the next start
 
     def _mtime(self) -> float:
         try:
@@ -38,10 +39,15 @@ class Control:
             log.error("reload_refused", error=str(error))
             return False, str(error)
         before = routes_of(self.proxy.table)
+        settings_changed = table.settings != self.settings
         self.proxy.swap(table)
         self.loaded_at = time.time()
         self.audit(actor, "reload", {"before": before, "after": routes_of(table)})
-        return True, f"{len(table.routes)} routes loaded from {self.routes_file}"
+        message = f"{len(table.routes)} routes loaded from {self.routes_file}"
+        if settings_changed:
+            log.warning("settings_changed", detail="[settings] take effect at the next start")
+            message += "; the file's [settings] differ and take effect at the next start"
+        return True, message
 
     def reload_if_changed(self) -> None:
         if self._mtime() != self.file_mtime:

@@ -4,7 +4,7 @@ import os
 import re
 
 from strangler_proxy.headers import Headers, end_to_end, get
-from strangler_proxy.server import Request
+from strangler_proxy.messages import Request
 
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 # Only the proxy sets these: a client must not be able to forge them.
@@ -32,12 +32,15 @@ def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -
     """The request as the upstream gets it: end-to-end headers plus forwarding headers."""
     headers: Headers = end_to_end(request.headers, also=_SET_BY_PROXY | {b"x-request-id"})
     # The proxy is the edge: forwarding headers from clients are dropped above, not extended.
+    host = get(request.headers, b"host")
     headers += [
         (b"X-Forwarded-For", request.client.encode()),
         (b"X-Forwarded-Proto", scheme),
-        (b"X-Forwarded-Host", get(request.headers, b"host") or b""),
+        (b"X-Forwarded-Host", host or b""),
         (b"X-Request-ID", rid),
     ]
+    if host is None:  # an HTTP/1.0 request without one; HTTP/1.1 needs it (RFC 9112 3.2)
+        headers.append((b"Host", b""))
     if request.body or request.method not in (b"GET", b"HEAD", b"DELETE", b"OPTIONS"):
         headers.append((b"Content-Length", str(len(request.body)).encode()))
     lines = [request.method + b" " + request.target + b" HTTP/1.1"]

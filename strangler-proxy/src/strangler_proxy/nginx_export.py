@@ -1,6 +1,7 @@
 """`strangler-proxy export nginx`: the routing table's route and canary parts as nginx config."""
 
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -8,11 +9,15 @@ from pathlib import Path
 from strangler_proxy.config import IDEMPOTENT_METHODS, Route, RoutingTable, load
 from strangler_proxy.problems import TITLES, TYPE_BASE
 from strangler_proxy.routing import compile_pattern
+from strangler_proxy.settings import Limits
 
 RETRIED = "(" + "|".join(sorted(IDEMPOTENT_METHODS)) + ")"
 ROUTE_URI = "/_strangler/route/"  # each request is rewritten to its route's location
 SIDE_METHOD = "(candidate|primary)/[^/]*$"
 NEXT_UPSTREAM = "error timeout http_500 http_502 http_503 http_504"
+# A head too large is nginx's internal 494 (sent as "400 Request Header Or Cookie Too Large");
+# its error page answers 431, as the proxy does.
+NGINX_STATUSES = {431: "494 =431"}
 NOTES = """\
 # Rendered by `strangler-proxy export nginx` from {source}.
 # Routes keep the table's order and the first match wins: one map on "$request_method $uri"
@@ -23,7 +28,12 @@ NOTES = """\
 # the same share of callers, not the same callers); fallback on 5xx other than 500, 502, 503
 # and 504; removing headers named in Connection; retries of an upstream that refused a
 # connection, circuit breakers (nginx's max_fails only skips a failed candidate for 10 s),
-# metrics and the admin API.
+# metrics and the admin API. Edge limits: the head's sizes become large_client_header_buffers
+# (the request line and each header line must fit in one buffer, sized for the longer of the
+# two; the head in all of them; nginx has no limit on the number of headers), the timeouts keep
+# their names; the cap on client connections is not exported (nginx's worker_connections also
+# counts upstream connections). nginx closes a connection whose head is late without an answer,
+# and answers a too long request line with its own 414 page (its error pages need the line).
 """
 # In nginx strings `\\` is one backslash; the first map refuses what routing.normalise refuses.
 PRELUDE = r"""
@@ -49,6 +59,11 @@ server {{
     merge_slashes off;  # routes see the path as sent, as in strangler-proxy
     client_max_body_size {body};
     client_body_buffer_size {body};  # request bodies are buffered in memory
+    large_client_header_buffers {buffers};
+    client_header_timeout {header_timeout};
+    client_body_timeout {body_timeout};
+    keepalive_timeout {keepalive_timeout};
+    send_timeout {send_timeout};
     proxy_http_version 1.1;
     proxy_connect_timeout 2s;
     proxy_max_temp_file_size 0;  # responses stream with back-pressure, never spooled to disk
@@ -71,7 +86,7 @@ server {{
     location = {route_uri}none {{ return 404; }}
 """
 PROBLEM = """\
-    error_page {status} @strangler_{status};
+    error_page {nginx_status} @strangler_{status};
     location @strangler_{status} {{
         default_type application/problem+json;
         add_header X-Strangler-Error proxy always;
@@ -173,7 +188,22 @@ def problem_location(status: int) -> str:
     """nginx's own errors as the proxy's problem details (upstream errors are not intercepted)."""
     slug, title = TITLES[status]
     body = json.dumps({"type": TYPE_BASE + slug, "title": title, "status": status})
-    return PROBLEM.format(status=status, body=quote(body))
+    nginx_status = NGINX_STATUSES.get(status, str(status))
+    return PROBLEM.format(nginx_status=nginx_status, status=status, body=quote(body))
+
+
+def edge_limits(limits: Limits) -> dict[str, str]:
+    """settings.Limits as nginx directives' values (the SERVER template's placeholders)."""
+    size = max(limits.max_request_line_bytes, limits.max_header_field_bytes)
+    count = max(2, math.ceil(limits.max_header_bytes / size))
+    return {
+        "body": str(limits.max_body_bytes),
+        "buffers": f"{count} {size}",
+        "header_timeout": f"{round(limits.client_header_timeout_seconds * 1000)}ms",
+        "body_timeout": f"{round(limits.client_body_timeout_seconds * 1000)}ms",
+        "keepalive_timeout": f"{round(limits.keepalive_timeout_seconds * 1000)}ms",
+        "send_timeout": f"{round(limits.send_timeout_seconds * 1000)}ms",
+    }
 
 
 def render(table: RoutingTable, *, listen: str = "127.0.0.1:8080") -> str:
@@ -194,10 +224,10 @@ def render(table: RoutingTable, *, listen: str = "127.0.0.1:8080") -> str:
     for index, route in enumerate(table.routes):
         if route.mode == "canary" and route.candidate:
             parts.append(canary_blocks(index, route, route.candidate))
-    body = int(table.settings.get("max_body_bytes", 1 << 20))  # type: ignore[call-overload]
-    parts.append(SERVER.format(listen=listen, body=body, route_uri=ROUTE_URI))
+    limits = edge_limits(table.settings.limits)
+    parts.append(SERVER.format(listen=listen, route_uri=ROUTE_URI, **limits))
     parts += [route_location(index, route, table) for index, route in enumerate(table.routes)]
-    parts += [problem_location(status) for status in (400, 404, 413, 502, 504)]
+    parts += [problem_location(status) for status in (400, 404, 413, 431, 502, 504)]
     return "\n".join(parts) + "}\n"
 
 

@@ -9,12 +9,12 @@ import structlog
 from strangler_proxy.config import IDEMPOTENT_METHODS, RoutingTable
 from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.forwarding import client_headers, request_id, upstream_request
+from strangler_proxy.messages import Request, Responder
 from strangler_proxy.metrics import Metrics
 from strangler_proxy.problems import send_problem
 from strangler_proxy.resilience import CircuitOpen, Guard
 from strangler_proxy.routing import BadPath, match, normalise
 from strangler_proxy.selection import choose_target
-from strangler_proxy.server import Request, Responder
 from strangler_proxy.shadow import Capture, Shadower
 from strangler_proxy.upstream import UpstreamPool
 
@@ -27,17 +27,17 @@ class Proxy:
         self.table = table
         self.pools: dict[str, UpstreamPool] = {}
         self.metrics = metrics or Metrics()
-        settings = table.settings
+        shadow = table.settings.shadow
         self.shadower = Shadower(
             self.fetch,
             on_result=self._count_shadow,
-            max_in_flight=int(settings.get("shadow_max_in_flight", 32)),  # type: ignore[call-overload]
-            body_cap=int(settings.get("shadow_body_cap_bytes", 256 * 1024)),  # type: ignore[call-overload]
-            timeout=float(settings.get("shadow_timeout_seconds", 5.0)),  # type: ignore[arg-type]
-            noise_threshold=float(settings.get("shadow_noise_threshold", 0.05)),  # type: ignore[arg-type]
-            noise_sample=float(settings.get("shadow_noise_sample", 0.1)),  # type: ignore[arg-type]
+            max_in_flight=shadow.shadow_max_in_flight,
+            body_cap=shadow.shadow_body_cap_bytes,
+            timeout=shadow.shadow_timeout_seconds,
+            noise_threshold=shadow.shadow_noise_threshold,
+            noise_sample=shadow.shadow_noise_sample,
         )
-        self.guard = Guard()
+        self.guard = Guard(table.settings.breaker)
         self.in_flight = 0
         self.swap(table)
 

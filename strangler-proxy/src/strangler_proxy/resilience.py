@@ -1,26 +1,21 @@
-"""Per-upstream circuit breakers (purgatory) and retries for idempotent requests (stamina)."""
+"""Per-upstream circuit breakers and retries for idempotent requests (stamina)."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import stamina
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
 
+from strangler_proxy.breaker import REFUSED, Breaker
 from strangler_proxy.exchange import Exchange, UpstreamError
+from strangler_proxy.settings import BreakerPolicy
+
+# The upstream's own failures, when it answers: a gateway of its own failed, it says it is
+# unavailable, or it timed out. A 500 is an answer to that request, which a client can provoke.
+FAILING_STATUSES = frozenset({502, 503, 504})
 
 
 class CircuitOpen(Exception):
-    """The upstream failed too often lately; the proxy sends it nothing until the breaker's
-    time-to-live has passed."""
-
-
-class _ServerError(Exception):
-    """A 5xx answer: a failure for the breaker, though the answer itself is still relayed."""
-
-    def __init__(self, exchange: Exchange) -> None:
-        super().__init__("5xx")
-        self.exchange = exchange
+    """The upstream failed too often lately; the proxy sends it nothing until the breaker lets
+    a probe through."""
 
 
 def _retryable(error: Exception) -> bool:
@@ -28,17 +23,21 @@ def _retryable(error: Exception) -> bool:
 
 
 class Guard:
-    def __init__(self, *, threshold: int = 5, ttl: float = 10.0, retries: int = 1) -> None:
-        self.breakers = AsyncCircuitBreakerFactory(default_threshold=threshold, default_ttl=ttl)
-        self.breakers.add_listener(self._on_event)
+    def __init__(self, policy: BreakerPolicy | None = None, *, retries: int = 1) -> None:
+        self.policy = policy or BreakerPolicy()
+        self.breakers: dict[str, Breaker] = {}
         self.retries = retries
-        self.states: dict[str, str] = {}  # upstream -> closed | opened | half-opened
 
-    def _on_event(self, name: str, event_type: str, event: Any) -> None:
-        if event_type == "state_changed":
-            self.states[name] = str(event.state)
-        elif event_type == "circuit_breaker_created":
-            self.states.setdefault(name, "closed")
+    @property
+    def states(self) -> dict[str, str]:
+        """upstream -> closed | opened | half-opened"""
+        return {name: breaker.state for name, breaker in self.breakers.items()}
+
+    def breaker(self, upstream: str) -> Breaker:
+        breaker = self.breakers.get(upstream)
+        if breaker is None:
+            breaker = self.breakers[upstream] = Breaker(self.policy)
+        return breaker
 
     async def call(
         self, upstream: str, fetch: Callable[[], Awaitable[Exchange]], *, idempotent: bool
@@ -64,13 +63,17 @@ class Guard:
     async def _through_breaker(
         self, upstream: str, fetch: Callable[[], Awaitable[Exchange]]
     ) -> Exchange:
+        breaker = self.breaker(upstream)
+        admitted = breaker.admit()
+        if admitted == REFUSED:
+            raise CircuitOpen(f"the circuit to {upstream} is open")
         try:
-            async with await self.breakers.get_breaker(upstream):
-                exchange = await fetch()
-                if exchange.head.result().status >= 500:
-                    raise _ServerError(exchange)
-                return exchange
-        except _ServerError as failed:
-            return failed.exchange
-        except OpenedState as error:
-            raise CircuitOpen(f"the circuit to {upstream} is open") from error
+            exchange = await fetch()
+        except (UpstreamError, TimeoutError):  # refused, reset, broken or silent: its failure
+            breaker.record(admitted, failed=True)
+            raise
+        except BaseException:
+            breaker.release(admitted)
+            raise
+        breaker.record(admitted, failed=exchange.head.result().status in FAILING_STATUSES)
+        return exchange

@@ -6,7 +6,7 @@ import json
 
 from strangler_proxy.config import Route
 from strangler_proxy.headers import get
-from strangler_proxy.server import Request
+from strangler_proxy.messages import Request
 
 FORCE_HEADER = b"x-strangler-target"
 BUCKET_COOKIE = b"strangler_bucket"

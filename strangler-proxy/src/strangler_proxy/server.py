@@ -1,107 +1,40 @@
-"""The proxy's HTTP/1.1 server: an asyncio protocol over httptools, one request at a time."""
+"""The proxy's HTTP/1.1 server: an asyncio protocol over httptools, one request at a time.
+
+It enforces the edge limits (settings.Limits) itself: sizes while the head is parsed, and
+time with one timer per connection whose deadline moves without rescheduling on every read."""
 
 import asyncio
+import socket
+import struct
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from email.utils import formatdate
+from collections.abc import Callable
 
 import httptools
 import structlog
 
-from strangler_proxy.headers import Headers, get, serialise
+from strangler_proxy.deadline import Deadline
+from strangler_proxy.messages import Handler, Refused, Request, Responder
+from strangler_proxy.settings import Limits
 
 log = structlog.get_logger(__name__)
 MAX_PIPELINED = 8
-REASONS = {
-    200: b"OK",
-    400: b"Bad Request",
-    404: b"Not Found",
-    413: b"Content Too Large",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    502: b"Bad Gateway",
-    503: b"Service Unavailable",
-    504: b"Gateway Timeout",
-}
+# After a refusal the answer goes out, then what the client still sends is read and dropped
+# this long: closing with unread input would reset the connection and could lose the answer.
+LINGER_SECONDS = 2.0
+SHORTEST_LINE = len(b"GET  HTTP/1.1")  # a request line around an empty target
+IDLE, HEAD, BODY = 0, 1, 2  # where the parser is in the current request
 
 
-@dataclass
-class Request:
-    method: bytes
-    target: bytes
-    headers: Headers
-    client: str
-    keep_alive: bool
-    body: bytes = b""
-    http_version: str = "1.1"
-    path: bytes = field(init=False)
-    query: bytes = field(init=False)
-
-    def __post_init__(self) -> None:
-        path, _, query = self.target.partition(b"?")
-        self.path, self.query = path, query
-
-
-Handler = Callable[[Request, "Responder"], Awaitable[None]]
-
-
-class Refused(Exception):
-    """The request cannot be served at all (bad framing, too large): answer and close."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
-
-
-class Responder:
-    """Writes one response to the client, with the framing the client connection needs."""
-
-    def __init__(self, protocol: "ServerProtocol", request: Request) -> None:
-        self.protocol, self.request = protocol, request
-        self.started = False
-        self.status = 0
-        self._chunked = False
-        self._head = b""  # held back to go out with the first body bytes: one write, not two
-
-    def start(self, status: int, headers: Headers, *, length: int | None) -> None:
-        self.started, self.status = True, status
-        framing: Headers = []
-        if self.request.method == b"HEAD" or status in (204, 304):
-            framing = [(b"Content-Length", str(length).encode())] if length is not None else []
-        elif length is not None:
-            framing = [(b"Content-Length", str(length).encode())]
-        else:
-            self._chunked = True
-            framing = [(b"Transfer-Encoding", b"chunked")]
-        if not self.request.keep_alive or self.protocol.closing:
-            framing.append((b"Connection", b"close"))
-        line = b"HTTP/1.1 %d %s" % (status, REASONS.get(status, b"Status"))
-        self._head = serialise(line, headers + framing)
-
-    def send(self, chunk: bytes) -> None:
-        if not chunk or self.request.method == b"HEAD":
-            return
-        data = b"%x\r\n%s\r\n" % (len(chunk), chunk) if self._chunked else chunk
-        if self._head:
-            data, self._head = self._head + data, b""
-        self.protocol.write(data)
-
-    def finish(self) -> None:
-        tail = b"0\r\n\r\n" if self._chunked and self.request.method != b"HEAD" else b""
-        if self._head or tail:
-            self.protocol.write(self._head + tail)
-            self._head = b""
-
-    def simple(self, status: int, headers: Headers, body: bytes) -> None:
-        stamped = [(b"Date", formatdate(usegmt=True).encode()), (b"Server", b"strangler-proxy")]
-        self.start(status, stamped + headers, length=len(body))
-        self.send(body)
-        self.finish()
-
-    @property
-    def writable(self) -> asyncio.Event:
-        return self.protocol.writable
+def _refusal(error: Exception) -> Refused:
+    """The answer to a request the parser, or one of our callbacks, gave up on."""
+    if isinstance(error, httptools.HttpParserCallbackError):  # our callbacks' Refused, wrapped
+        cause = error.__cause__ or error.__context__
+        return cause if isinstance(cause, Refused) else Refused(400, "Malformed request.")
+    if isinstance(error, Refused):
+        return error
+    if isinstance(error, httptools.HttpParserUpgrade):
+        return Refused(400, "Protocol upgrades are not supported.")
+    return Refused(400, f"Malformed HTTP request: {error}.")
 
 
 class ServerProtocol(asyncio.Protocol):
@@ -109,16 +42,18 @@ class ServerProtocol(asyncio.Protocol):
         self,
         handler: Handler,
         *,
-        max_body: int,
-        max_headers: int = 100,
+        limits: Limits,
         on_refused: Callable[[Responder, Refused], None],
         registry: set["ServerProtocol"] | None = None,
     ) -> None:
-        self.handler, self.max_body, self.max_headers = handler, max_body, max_headers
-        self.on_refused = on_refused
-        self.registry = registry  # the open connections, for a clean drain on shutdown
+        self.handler, self.limits, self.on_refused = handler, limits, on_refused
+        self.max_body = limits.max_body_bytes
+        # A target this long may already make the request line too long (checked exactly then).
+        self._long_target = limits.max_request_line_bytes - SHORTEST_LINE
+        self.registry = registry  # the open connections: the cap, and a clean drain on shutdown
         self.closing = False
         self.parser = httptools.HttpRequestParser(self)
+        self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.writable = asyncio.Event()
         self.writable.set()
@@ -127,43 +62,121 @@ class ServerProtocol(asyncio.Protocol):
         self._serving: asyncio.Future[None] | None = None
         self.client = ""
         self._url, self._headers, self._body = b"", [], bytearray()  # type: ignore[var-annotated]
+        self._phase = IDLE
+        self._heads = 0  # heads begun on this connection
+        self._head_seen = 0  # bytes of the current head the parser has handed over
+        self._head_read = 0  # bytes of reads that held nothing but the current head
+        self._refusal: Refused | None = None  # waits for the answers to the requests before it
+        self._lingering = False
+        self._client_done = False  # the client half-closed: close once its answers are out
+        self._lost = False
+        self.deadline = Deadline(self.loop, self._time_is_up)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        if self.registry is not None:
-            self.registry.add(self)
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else ""
+        if self.registry is not None:
+            if len(self.registry) >= self.limits.max_client_connections:
+                self._answer(
+                    Refused(
+                        503,
+                        f"The proxy has {len(self.registry)} open connections, as many as it "
+                        "accepts; try again shortly.",
+                        slug="overloaded",
+                    )
+                )
+                return
+            self.registry.add(self)
+        self.deadline.set(self.limits.client_header_timeout_seconds)  # for the first request
+
+    # --- reading ------------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering or self._refusal is not None:
+            return  # answered already (or about to be): the rest is dropped unread
+        heads, phase = self._heads, self._phase
         try:
             self.parser.feed_data(data)
-        except Refused as refused:
-            self._refuse(refused)
-        except httptools.HttpParserCallbackError as error:  # our callbacks' Refused, wrapped
-            cause = error.__cause__ or error.__context__
-            self._refuse(
-                cause if isinstance(cause, Refused) else Refused(400, "Malformed request.")
-            )
-        except httptools.HttpParserUpgrade:
-            self._refuse(Refused(400, "Protocol upgrades are not supported."))
-        except httptools.HttpParserError as error:
-            self._refuse(Refused(400, f"Malformed HTTP request: {error}."))
+        except (Refused, httptools.HttpParserError, httptools.HttpParserUpgrade) as error:
+            self._refuse(_refusal(error))
+            return
+        if self._phase == HEAD:  # a head is still incomplete at the end of this read
+            if heads == self._heads or (phase == IDLE and self._heads == heads + 1):
+                self._head_read += len(data)  # all of it was head: the parser holds it
+            if heads != self._heads and not self.busy:
+                self.deadline.set(self.limits.client_header_timeout_seconds)
+            if self._head_read > self.limits.max_header_bytes:
+                self._refuse(self._head_too_large())
+        elif self._phase == BODY and not self.busy:
+            self.deadline.set(self.limits.client_body_timeout_seconds)  # from this read on
 
     def on_message_begin(self) -> None:
         self._url, self._headers, self._body = b"", [], bytearray()
+        self._phase, self._head_seen, self._head_read = HEAD, 0, 0
+        self._heads += 1
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._head_seen += len(url)
+        if len(self._url) > self._long_target:
+            line = len(self.parser.get_method()) + len(self._url) + len(b"  HTTP/1.1")
+            if line > self.limits.max_request_line_bytes:
+                raise Refused(
+                    414,
+                    "The request line is longer than the proxy accepts "
+                    f"({self.limits.max_request_line_bytes} bytes).",
+                )
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if len(self._headers) >= self.max_headers:
-            raise Refused(431, "Too many request headers.")
+        limits = self.limits
+        if len(self._headers) >= limits.max_header_count:
+            raise Refused(431, f"More than {limits.max_header_count} request headers.")
+        size = len(name) + len(value) + 4  # "name: value\r\n"
+        if size > limits.max_header_field_bytes:
+            raise Refused(
+                431,
+                f"The header {name[:64].decode('latin-1')!r} is longer than the proxy accepts "
+                f"({limits.max_header_field_bytes} bytes).",
+            )
+        self._head_seen += size
+        if self._head_seen > limits.max_header_bytes:
+            raise self._head_too_large()
         self._headers.append((name, value))
 
+    def _head_too_large(self) -> Refused:
+        return Refused(
+            431,
+            f"The request head is larger than the proxy accepts "
+            f"({self.limits.max_header_bytes} bytes).",
+        )
+
     def on_headers_complete(self) -> None:
-        length = get(self._headers, b"content-length")
-        if length is not None and get(self._headers, b"transfer-encoding") is not None:
+        self._phase = BODY
+        version = self.parser.get_http_version()
+        if version not in ("1.1", "1.0"):
+            raise Refused(400, "Only HTTP/1.1 and HTTP/1.0 requests are served.")
+        hosts = types = encodings = 0
+        length = None
+        for name, value in self._headers:
+            lower = name.lower()
+            if lower == b"host":
+                hosts += 1
+            elif lower == b"content-length":
+                length = value
+            elif lower == b"transfer-encoding":
+                encodings += 1
+                if value.lower() != b"chunked":
+                    raise Refused(400, "Only the chunked transfer coding is accepted.")
+            elif lower == b"content-type":
+                types += 1
+        if hosts > 1:
+            raise Refused(400, "More than one Host header (RFC 9112 3.2).")
+        if not hosts and version == "1.1":
+            raise Refused(400, "An HTTP/1.1 request needs a Host header (RFC 9112 3.2).")
+        if types > 1 or encodings > 1:
+            raise Refused(400, "Content-Type and Transfer-Encoding may each be sent once.")
+        if length is not None and encodings:
             raise Refused(400, "Content-Length and Transfer-Encoding together are refused.")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             raise Refused(
@@ -178,6 +191,7 @@ class ServerProtocol(asyncio.Protocol):
             )
 
     def on_message_complete(self) -> None:
+        self._phase = IDLE
         self.queue.append(
             Request(
                 method=self.parser.get_method(),
@@ -194,6 +208,15 @@ class ServerProtocol(asyncio.Protocol):
         if not self.busy:
             self.busy = True
             self._serving = asyncio.ensure_future(self._serve_queue())
+
+    def eof_received(self) -> bool | None:
+        if self.busy and not self._lingering:
+            self._client_done = True
+            return True  # keep writing: the answers under way still go out
+        self.deadline.set(self.limits.send_timeout_seconds)  # for the close (see _close)
+        return None  # close
+
+    # --- answering ----------------------------------------------------------------------------
 
     async def _serve_queue(self) -> None:
         """Answer queued requests one at a time, in order (HTTP/1.1 pipelining keeps order)."""
@@ -213,34 +236,100 @@ class ServerProtocol(asyncio.Protocol):
                     self.transport.close()
         finally:
             self.busy = False
-            if not self.transport.is_closing():
-                self.transport.resume_reading()  # a no-op unless reading was paused
+            self._after_answers()
+
+    def _after_answers(self) -> None:
+        transport, limits = self.transport, self.limits
+        if transport is None or self._lost:
+            return
+        if self._refusal is not None and not transport.is_closing():
+            refusal, self._refusal = self._refusal, None
+            self._answer(refusal)
+        elif self._client_done or transport.is_closing():
+            self._close()
+        elif not self.writable.is_set():
+            self.deadline.set(limits.send_timeout_seconds)  # the client must take its answer
+        else:
+            transport.resume_reading()  # a no-op unless reading was paused
+            self.deadline.set(
+                limits.keepalive_timeout_seconds
+                if self._phase == IDLE
+                else limits.client_header_timeout_seconds
+                if self._phase == HEAD
+                else limits.client_body_timeout_seconds
+            )
 
     def _refuse(self, refused: Refused) -> None:
+        if self.busy:
+            self._refusal = refused  # the answers to the requests before it go first
+        else:
+            self._answer(refused)
+
+    def _answer(self, refused: Refused) -> None:
+        """Answer a refusal, then linger: stop reading requests, drop input, close soon."""
+        target = self._url if self._phase != IDLE and len(self._url) <= 1024 else b"/"
         request = Request(
-            method=b"GET", target=b"/", headers=[], client=self.client, keep_alive=False
+            method=b"GET", target=target, headers=[], client=self.client, keep_alive=False
         )
         self.on_refused(Responder(self, request), refused)
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        self._lingering = True
+        if transport.can_write_eof():
+            transport.write_eof()  # the answer, then end of stream: the client reads it whole
+        self.deadline.set(LINGER_SECONDS)
 
     def write(self, data: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+        if self.transport is not None and not self.transport.is_closing() and not self._lingering:
             self.transport.write(data)
 
     def pause_writing(self) -> None:
         self.writable.clear()
+        self.deadline.set(self.limits.send_timeout_seconds)
 
     def resume_writing(self) -> None:
         self.writable.set()
 
+    def _time_is_up(self) -> None:
+        """The connection's deadline has passed: what that means depends on where it is."""
+        transport = self.transport
+        if transport is None or self._lost:
+            return
+        if transport.is_closing() or not self.writable.is_set():
+            # the client takes nothing of what it was sent, or not the end of it
+            log.info("client_not_reading", client=self.client)
+            self._reset(transport)
+        elif self.busy:
+            return  # answering: the upstream's timeout bounds it
+        elif self._lingering or self._phase == IDLE:
+            self._close()  # lingered, or kept alive long enough (or never sent anything)
+        else:
+            self._answer(Refused(408, "The request did not arrive in time."))
+
+    def _close(self) -> None:
+        """Close once the last bytes are out; a client that takes none of them is reset then."""
+        if self.transport is not None and not self._lost:
+            self.transport.close()
+            self.deadline.set(self.limits.send_timeout_seconds)
+
+    @staticmethod
+    def _reset(transport: asyncio.Transport) -> None:
+        """Close at once with a reset: what is still queued for the client is dropped too."""
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
         self.writable.set()
+        self.deadline.cancel()
         if self.registry is not None:
             self.registry.discard(self)
 
     def close_when_idle(self) -> None:
         """Shutting down: close now if no request is under way, else after the current one."""
         self.closing = True
-        if not self.busy and not self.queue and self.transport is not None:
-            self.transport.close()
+        if not self.busy and not self.queue:
+            self._close()
