@@ -125,10 +125,11 @@ def test_each_process_gets_the_same_environment(topology, services) -> None:
             assert str(actual[name]) == literal, (service, name)
 
 
-def test_the_proxy_reaches_the_monolith_by_its_service_name(services) -> None:
+def test_the_proxy_reaches_the_monolith_by_its_service_name(topology, services) -> None:
     assert services["strangler-proxy"]["environment"] == {
         "MONOLITH_URL": "http://monolith-web:8000",
         "STRANGLER_LOG_FORMAT": "json",
+        "STRANGLER_ADMIN_TOKEN": f"${{STRANGLER_ADMIN_TOKEN:-{topology.admin_dev_token}}}",
     }
 
 

@@ -36,6 +36,7 @@ def test_a_postgres_run_uses_a_fresh_database_and_a_random_admin_password(
         assert postgres_database_exists(SERVER, name)
         assert running.admin_password != "admin-password-dev"
         assert len(running.admin_password) >= 16
+        assert running.admin_token != "admin-token-dev" and len(running.admin_token) >= 24
 
     assert not postgres_database_exists(SERVER, name)
 

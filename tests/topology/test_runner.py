@@ -36,6 +36,7 @@ def test_start_runs_setup_then_serves_the_entry_and_stop_ends_all(fake, tmp_path
         assert fake.pid_alive(web.pid) and fake.pid_alive(worker_pid)
         assert running.admin_email == "admin@shop.example"
         assert running.admin_password == "admin-password-dev"
+        assert running.admin_token == "admin-token-dev"
 
     assert not fake.pid_alive(web.pid)
     assert not fake.pid_alive(worker_pid)

@@ -61,7 +61,11 @@ def test_the_proxy_routes_to_the_monolith_by_url_and_is_checked_on_its_admin_por
     assert (REPO_ROOT / proxy.command[3]).is_file()
     assert proxy.command[-4:] == ("--port", "{port}", "--admin-port", "{port.admin}")
     assert proxy.ports == ("admin",)
-    assert proxy.env == {"MONOLITH_URL": "{url:monolith-web}", "STRANGLER_LOG_FORMAT": "json"}
+    assert proxy.env == {
+        "MONOLITH_URL": "{url:monolith-web}",
+        "STRANGLER_LOG_FORMAT": "json",
+        "STRANGLER_ADMIN_TOKEN": "{admin_token}",  # the admin API is on, with the run's token
+    }
     assert not proxy.shared_env  # neither the database URL nor the secret key
     assert proxy.health is not None
     assert (proxy.health.http, proxy.health.port, proxy.health.status) == ("/readyz", "admin", 200)

@@ -72,6 +72,7 @@ def _announce(running: RunningTopology) -> None:
         f"  API         {base}/api/v1/\n"
         f"  OpenAPI     {base}/api/v1/openapi.json\n"
         f"  admin       {running.admin_email} / {running.admin_password}\n"
+        f"  admin token {running.admin_token}  (bearer token of the proxy's admin page and API)\n"
         f"  logs        {running.workdir / 'logs'}/\n"
         f"{_process_urls(running)}"
         "Press Ctrl-C to stop.",

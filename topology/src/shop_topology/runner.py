@@ -25,6 +25,7 @@ class RunningTopology:
     workdir: Path
     admin_email: str
     admin_password: str
+    admin_token: str  # operators' admin APIs ({admin_token}: the proxy's admin listener)
     processes: dict[str, RunningProcess] = field(default_factory=dict)
     stopped: bool = False
 
@@ -86,15 +87,17 @@ def start(
     kind = database or topology.database.kind
     run_dir = Path(workdir).resolve() if workdir is not None else topology.root / ".run"
     run_dir.mkdir(parents=True, exist_ok=True)
+    dev = kind == "sqlite"
     if admin_password is None:
-        dev = kind == "sqlite"
         admin_password = topology.admin_dev_password if dev else secrets.token_urlsafe(16)
+    admin_token = topology.admin_dev_token if dev else secrets.token_urlsafe(24)
     running = RunningTopology(
         topology,
         provision(kind, topology.database, run_dir),
         run_dir,
         topology.admin_email,
         admin_password,
+        admin_token,
     )
     try:
         _start(running, entry_port)
@@ -114,6 +117,7 @@ def _start(running: RunningTopology, entry_port: int | None) -> None:
         "secret_key": secrets.token_urlsafe(32),
         "admin_email": running.admin_email,
         "admin_password": running.admin_password,
+        "admin_token": running.admin_token,
         "workdir": running.workdir,
         "python": sys.executable,
     }

@@ -91,6 +91,7 @@ class Topology:
     database: DatabaseSpec
     admin_email: str
     admin_dev_password: str
+    admin_dev_token: str
     env: dict[str, str]
     setup: tuple[Command, ...]
     processes: tuple[Command, ...]
@@ -150,6 +151,7 @@ def _parse(data: dict[str, Any], base: Path) -> Topology:
         ),
         admin_email=str(admin.get("email", "admin@shop.example")),
         admin_dev_password=str(admin.get("dev_password", "admin-password-dev")),
+        admin_dev_token=str(admin.get("dev_token", "admin-token-dev")),
         env=_strings(data.get("env", {})),
         setup=tuple(_command(item) for item in data.get("setup", [])),
         processes=tuple(_command(item) for item in data.get("process", [])),
