@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -102,12 +103,13 @@ def _host(shop: ShopUnderTest) -> str:
 
 
 def raw_exchange(shop: ShopUnderTest, head: bytes, body: bytes = b"", timeout: float = 20) -> bytes:
-    """Send bytes as they are (no client fixes them up) and read until the server closes."""
+    """Send bytes as they are (no client fixes them up); read one answer, or until the server
+    closes the connection."""
     with socket.create_connection(_address(shop), timeout=timeout) as sock:
         with contextlib.suppress(OSError):  # refused midway: the answer may still be there
             sock.sendall(head + body)
         received = b""
-        while True:
+        while not _complete(received):
             try:
                 chunk = sock.recv(65536)
             except (ConnectionResetError, TimeoutError):
@@ -116,6 +118,13 @@ def raw_exchange(shop: ShopUnderTest, head: bytes, body: bytes = b"", timeout: f
                 break
             received += chunk
     return received
+
+
+def _complete(received: bytes) -> bool:
+    """A whole answer framed by Content-Length has arrived."""
+    head, found, body = received.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    return bool(found and match and len(body) >= int(match.group(1)))
 
 
 def parse_answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
