@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+SPEC_PATH = Path(__file__).resolve().parents[2] / "contract" / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 

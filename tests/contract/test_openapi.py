@@ -14,7 +14,7 @@ def test_the_served_document_is_the_committed_contract(anon: ShopClient) -> None
     assert_status(response, 200)
     assert media_type(response) == "application/json", describe(response)
     assert response.json() == spec.load_spec(), (
-        "GET /api/v1/openapi.json differs from tests/contract/openapi.yaml"
+        "GET /api/v1/openapi.json differs from contract/openapi.yaml"
     )
 
 

@@ -7,7 +7,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
-CONTRACT = Path(__file__).parents[3] / "tests" / "contract" / "openapi.yaml"
+CONTRACT = Path(__file__).parents[3] / "contract" / "openapi.yaml"
 UNDOCUMENTED = {"/api/v1/openapi.json"}  # the document does not describe itself
 
 

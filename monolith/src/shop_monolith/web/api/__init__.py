@@ -1,4 +1,5 @@
-"""The JSON API, /api/v1, as described by openapi.yaml in this package."""
+"""The JSON API, /api/v1, as described by openapi.yaml in this package (a copy of
+contract/openapi.yaml)."""
 
 from flask import Blueprint, Flask
 
