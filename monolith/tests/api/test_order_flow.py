@@ -18,10 +18,10 @@ def bearer(client: FlaskClient, email: str, password: str) -> dict[str, str]:
 
 def test_checkout_then_cancel_refunds_and_restocks(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        from shop_monolith.web import database
+        from shop_monolith.web import dependencies
 
         customers.ensure_admin(
-            database.session(), email="admin@shop.example", password="admin-pass"
+            dependencies.session(), email="admin@shop.example", password="admin-pass"
         )
     admin = bearer(client, "admin@shop.example", "admin-pass")
     sku = f"T-{uuid.uuid4().hex[:8].upper()}"

@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop_monolith.logs import configure_logging
 from shop_monolith.settings import Settings, get_settings
-from shop_monolith.web import api, cli, database, hosts, observability, problems, storefront
+from shop_monolith.web import api, cli, dependencies, hosts, observability, problems, storefront
 from shop_monolith.web.body_limit import BodyLimit
 
 
@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    database.init_app(app, settings)
+    dependencies.init_app(app, settings)
     observability.init_app(app)
     hosts.init_app(app)
     problems.init_app(app)

@@ -5,7 +5,7 @@ from flask import request
 from shop_monolith.services import customers
 from shop_monolith.services.errors import AuthenticationFailed, NotFound, PermissionDenied
 from shop_monolith.services.security import Principal, verify_token
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 
 
 def current_principal() -> Principal:
@@ -15,9 +15,9 @@ def current_principal() -> Principal:
         raise AuthenticationFailed(
             "unauthorized", "Send a bearer token: Authorization: Bearer <token>."
         )
-    claimed = verify_token(token.strip(), secret=database.settings().secret_key)
+    claimed = verify_token(token.strip(), secret=dependencies.settings().secret_key)
     try:
-        customer = customers.get_customer(database.session(), claimed.customer_id)
+        customer = customers.get_customer(dependencies.session(), claimed.customer_id)
     except NotFound as error:
         raise AuthenticationFailed(
             "unauthorized", "The token's customer does not exist."

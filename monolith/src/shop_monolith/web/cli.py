@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from shop_monolith.services import customers, payments, seed
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 
 
 def init_app(app: Flask) -> None:
@@ -28,7 +28,9 @@ def create_admin(email: str, password: str, name: str) -> None:
     """Create the admin account (or make an existing account admin with this password)."""
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
-    admin = customers.ensure_admin(database.session(), email=email, password=password, name=name)
+    admin = customers.ensure_admin(
+        dependencies.session(), email=email, password=password, name=name
+    )
     click.echo(f"admin {admin.email} ready")
 
 
@@ -38,7 +40,9 @@ def create_admin(email: str, password: str, name: str) -> None:
 def seed_command(scale: float) -> None:
     """Fill an empty database with deterministic data (scale 1: 10,000 products, 50,000 orders)."""
     try:
-        counts = seed.seed(database.session(), scale=scale, currency=database.settings().currency)
+        counts = seed.seed(
+            dependencies.session(), scale=scale, currency=dependencies.settings().currency
+        )
     except seed.SeedRefused as error:
         raise click.ClickException(str(error)) from error
     click.echo("seeded " + ", ".join(f"{n} {name}" for name, n in counts.items()))
@@ -58,10 +62,10 @@ def settle_payments(every: float | None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    older_than = timedelta(seconds=database.settings().payment_settle_after_seconds)
+    older_than = timedelta(seconds=dependencies.settings().payment_settle_after_seconds)
     while True:
         settled = payments.settle_stale_payments(
-            database.session(), database.payment_provider(), older_than=older_than
+            dependencies.session(), dependencies.payment_provider(), older_than=older_than
         )
         if settled or every is None:
             click.echo(f"settled {settled} payment(s)")
@@ -77,7 +81,7 @@ def settle_payments(every: float | None) -> None:
 def check_db() -> None:
     """Exit 0 if the database answers (a health check for processes without HTTP)."""
     try:
-        database.ping()
+        dependencies.ping()
     except Exception as error:
         click.echo(f"database unreachable: {error}", err=True)
         sys.exit(1)

@@ -10,7 +10,7 @@ from shop_monolith.gateways.payment_provider import CardDetails
 from shop_monolith.models import Order
 from shop_monolith.services import checkout, idempotency, orders
 from shop_monolith.services.security import Principal
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.problems import ApiProblem
 
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -35,8 +35,8 @@ def run_once(
     principal: Principal, key: str, body: object, use_case: Callable[[idempotency.Claim], Order]
 ) -> tuple[Order, int | None]:
     """The order the use case made, and the status to replay if it had run already."""
-    session = database.session()
-    secret = database.settings().secret_key
+    session = dependencies.session()
+    secret = dependencies.settings().secret_key
     request_fingerprint = idempotency.fingerprint(request.method, request.path, body, secret=secret)
     claim = idempotency.claim(session, principal.customer_id, key, request_fingerprint)
     if claim.is_replay:
@@ -64,13 +64,13 @@ def place_order_once(
         key,
         fingerprint_body,
         lambda claim: checkout.place_order(
-            database.session(),
-            database.payment_provider(),
+            dependencies.session(),
+            dependencies.payment_provider(),
             customer_id=principal.customer_id,
             claim=claim,
             shipping_address=shipping_address,
             card=card,
-            currency=database.settings().currency,
+            currency=dependencies.settings().currency,
         ),
     )
 
@@ -84,8 +84,8 @@ def cancel_order_once(
         key,
         None,
         lambda claim: orders.cancel(
-            database.session(),
-            database.payment_provider(),
+            dependencies.session(),
+            dependencies.payment_provider(),
             customer_id=principal.customer_id,
             order_id=order_id,
             claim=claim,

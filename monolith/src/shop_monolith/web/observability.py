@@ -7,7 +7,7 @@ import uuid
 import structlog
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 
 log = structlog.get_logger("shop.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -50,7 +50,7 @@ def healthz() -> Response:
 @health.get("/readyz")
 def readyz() -> tuple[Response, int]:
     try:
-        database.ping()
+        dependencies.ping()
     except Exception as error:
         log.warning("not_ready", error=str(error))
         return jsonify(status="unavailable", reason="database unreachable"), 503

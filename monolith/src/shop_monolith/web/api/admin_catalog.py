@@ -4,7 +4,7 @@ from flask import Response, jsonify
 
 from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import catalog
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import CategoryCreate, ProductCreate, ProductUpdate
 from shop_monolith.web.auth import current_admin
@@ -15,7 +15,7 @@ from shop_monolith.web.requests import json_body, pagination, path_uuid, query_b
 def create_category() -> tuple[Response, int, dict[str, str]]:
     current_admin()
     body = json_body(CategoryCreate)
-    item = catalog.create_category(database.session(), slug=body.slug, name=body.name)
+    item = catalog.create_category(dependencies.session(), slug=body.slug, name=body.name)
     return jsonify(serializers.category(item)), 201, {"Location": f"/api/v1/categories/{item.id}"}
 
 
@@ -25,7 +25,7 @@ def admin_list_products() -> Response:
     page, per_page = pagination()
     where = ProductFilter(active=query_bool("active"))
     result = catalog.search_products(
-        database.session(), where, sort="newest", page=page, per_page=per_page
+        dependencies.session(), where, sort="newest", page=page, per_page=per_page
     )
     return jsonify(serializers.page(result, serializers.product))
 
@@ -35,14 +35,14 @@ def admin_create_product() -> tuple[Response, int, dict[str, str]]:
     current_admin()
     body = json_body(ProductCreate)
     item = catalog.create_product(
-        database.session(),
+        dependencies.session(),
         sku=body.sku,
         name=body.name,
         description=body.description,
         category_id=body.category_id,
         price_amount=body.price.amount,
         price_currency=body.price.currency,
-        shop_currency=database.settings().currency,
+        shop_currency=dependencies.settings().currency,
     )
     location = f"/api/v1/admin/products/{item.id}"
     return jsonify(serializers.product(item)), 201, {"Location": location}
@@ -52,7 +52,7 @@ def admin_create_product() -> tuple[Response, int, dict[str, str]]:
 def admin_get_product(product_id: str) -> Response:
     current_admin()
     item = catalog.get_product(
-        database.session(), path_uuid(product_id, "product_id"), include_inactive=True
+        dependencies.session(), path_uuid(product_id, "product_id"), include_inactive=True
     )
     return jsonify(serializers.product(item))
 
@@ -66,7 +66,10 @@ def admin_update_product(product_id: str) -> Response:
     if body.price is not None:
         changes.update(price_amount=body.price.amount, price_currency=body.price.currency)
     item = catalog.update_product(
-        database.session(), product_uuid, changes, shop_currency=database.settings().currency
+        dependencies.session(),
+        product_uuid,
+        changes,
+        shop_currency=dependencies.settings().currency,
     )
     return jsonify(serializers.product(item))
 
@@ -75,8 +78,8 @@ def admin_update_product(product_id: str) -> Response:
 def admin_deactivate_product(product_id: str) -> Response:
     current_admin()
     item = catalog.deactivate_product(
-        database.session(),
+        dependencies.session(),
         path_uuid(product_id, "product_id"),
-        shop_currency=database.settings().currency,
+        shop_currency=dependencies.settings().currency,
     )
     return jsonify(serializers.product(item))

@@ -1,7 +1,7 @@
 from flask import Response, jsonify
 
 from shop_monolith.services import basket
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import BasketQuantity
 from shop_monolith.web.auth import current_principal
@@ -12,7 +12,7 @@ from shop_monolith.web.requests import json_body, path_uuid
 def get_basket() -> Response:
     principal = current_principal()
     view = basket.view(
-        database.session(), principal.customer_id, currency=database.settings().currency
+        dependencies.session(), principal.customer_id, currency=dependencies.settings().currency
     )
     return jsonify(serializers.basket(view))
 
@@ -20,7 +20,7 @@ def get_basket() -> Response:
 @bp.delete("/basket")
 def clear_basket() -> tuple[str, int]:
     principal = current_principal()
-    basket.clear(database.session(), principal.customer_id)
+    basket.clear(dependencies.session(), principal.customer_id)
     return "", 204
 
 
@@ -30,11 +30,11 @@ def set_item(product_id: str) -> Response:
     product_uuid = path_uuid(product_id, "product_id")
     body = json_body(BasketQuantity)
     view = basket.set_quantity(
-        database.session(),
+        dependencies.session(),
         principal.customer_id,
         product_uuid,
         body.quantity,
-        currency=database.settings().currency,
+        currency=dependencies.settings().currency,
     )
     return jsonify(serializers.basket(view))
 
@@ -43,9 +43,9 @@ def set_item(product_id: str) -> Response:
 def remove_item(product_id: str) -> Response:
     principal = current_principal()
     view = basket.remove(
-        database.session(),
+        dependencies.session(),
         principal.customer_id,
         path_uuid(product_id, "product_id"),
-        currency=database.settings().currency,
+        currency=dependencies.settings().currency,
     )
     return jsonify(serializers.basket(view))

@@ -4,7 +4,7 @@ from flask import Response, jsonify
 
 from shop_monolith.repositories.catalog import SORTS, ProductFilter
 from shop_monolith.services import catalog
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.requests import pagination, path_uuid, query_int, query_str
 
@@ -19,7 +19,7 @@ def search_words(q: str) -> tuple[str, ...]:
 
 @bp.get("/categories")
 def list_categories() -> Response:
-    items = catalog.list_categories(database.session())
+    items = catalog.list_categories(dependencies.session())
     return jsonify(items=[serializers.category(item) for item in items])
 
 
@@ -35,18 +35,18 @@ def list_products() -> Response:
     )
     sort = query_str("sort", max_length=10, choices=tuple(SORTS)) or "name"
     result = catalog.search_products(
-        database.session(), where, sort=sort, page=page, per_page=per_page
+        dependencies.session(), where, sort=sort, page=page, per_page=per_page
     )
     return jsonify(serializers.page(result, serializers.product))
 
 
 @bp.get("/products/<product_id>")
 def get_product(product_id: str) -> Response:
-    item = catalog.get_product(database.session(), path_uuid(product_id, "product_id"))
+    item = catalog.get_product(dependencies.session(), path_uuid(product_id, "product_id"))
     return jsonify(serializers.product(item))
 
 
 @bp.get("/categories/<category_id>")
 def get_category(category_id: str) -> Response:
-    item = catalog.get_category(database.session(), path_uuid(category_id, "category_id"))
+    item = catalog.get_category(dependencies.session(), path_uuid(category_id, "category_id"))
     return jsonify(serializers.category(item))

@@ -1,7 +1,7 @@
 from flask import Response, jsonify, request
 
 from shop_monolith.services import customers
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import Registration, TokenRequest
 from shop_monolith.web.auth import current_principal
@@ -12,7 +12,7 @@ from shop_monolith.web.requests import json_body
 def register() -> tuple[Response, int, dict[str, str]]:
     body = json_body(Registration)
     customer = customers.register(
-        database.session(), email=body.email, password=body.password, name=body.name
+        dependencies.session(), email=body.email, password=body.password, name=body.name
     )
     return jsonify(serializers.customer(customer)), 201, {"Location": "/api/v1/customers/me"}
 
@@ -20,10 +20,10 @@ def register() -> tuple[Response, int, dict[str, str]]:
 @bp.post("/auth/token")
 def issue_token() -> Response:
     body = json_body(TokenRequest)
-    settings = database.settings()
+    settings = dependencies.settings()
     token = customers.log_in(
-        database.session(),
-        database.login_attempts(),
+        dependencies.session(),
+        dependencies.login_attempts(),
         email=body.email,
         password=body.password,
         client_address=request.remote_addr or "",
@@ -38,5 +38,5 @@ def issue_token() -> Response:
 def me() -> Response:
     principal = current_principal()
     return jsonify(
-        serializers.customer(customers.get_customer(database.session(), principal.customer_id))
+        serializers.customer(customers.get_customer(dependencies.session(), principal.customer_id))
     )

@@ -2,7 +2,7 @@ from flask import Response, jsonify
 
 from shop_monolith.gateways.payment_provider import CardDetails
 from shop_monolith.services import orders
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import OrderCreate
 from shop_monolith.web.auth import current_admin, current_principal
@@ -15,7 +15,7 @@ def list_mine() -> Response:
     principal = current_principal()
     page, per_page = pagination()
     result = orders.list_for_customer(
-        database.session(), principal.customer_id, page=page, per_page=per_page
+        dependencies.session(), principal.customer_id, page=page, per_page=per_page
     )
     return jsonify(serializers.page(result, serializers.order))
 
@@ -41,7 +41,7 @@ def place() -> tuple[Response, int, dict[str, str]]:
 def get_mine(order_id: str) -> Response:
     principal = current_principal()
     order = orders.get_for_customer(
-        database.session(), principal.customer_id, path_uuid(order_id, "order_id")
+        dependencies.session(), principal.customer_id, path_uuid(order_id, "order_id")
     )
     return jsonify(serializers.order(order))
 
@@ -60,12 +60,12 @@ def list_all() -> Response:
     current_admin()
     page, per_page = pagination()
     status = query_str("status", max_length=16, choices=orders.STATUSES)
-    result = orders.list_all(database.session(), status=status, page=page, per_page=per_page)
+    result = orders.list_all(dependencies.session(), status=status, page=page, per_page=per_page)
     return jsonify(serializers.page(result, serializers.order))
 
 
 @bp.post("/admin/orders/<order_id>/ship")
 def ship(order_id: str) -> Response:
     current_admin()
-    order = orders.ship(database.session(), path_uuid(order_id, "order_id"))
+    order = orders.ship(dependencies.session(), path_uuid(order_id, "order_id"))
     return jsonify(serializers.order(order))

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from shop_monolith.services import customers
 from shop_monolith.services.errors import AuthenticationFailed, Conflict, TooManyAttempts
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import LoginForm, RegisterForm
 from shop_monolith.web.storefront.login_state import log_in, log_out, safe_next
@@ -20,8 +20,8 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if form.validate():
         try:
             customer = customers.authenticate(
-                database.session(),
-                database.login_attempts(),
+                dependencies.session(),
+                dependencies.login_attempts(),
                 email=form.email.data,
                 password=form.password.data,
                 client_address=request.remote_addr or "",
@@ -49,7 +49,7 @@ def register() -> Response | tuple[str, int]:
     if form.validate():
         try:
             customer = customers.register(
-                database.session(),
+                dependencies.session(),
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,

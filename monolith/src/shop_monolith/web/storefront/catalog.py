@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import basket, catalog, inventory
 from shop_monolith.services.basket import MAX_QUANTITY
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.requests import strict_int
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import QuantityForm
@@ -47,7 +47,7 @@ def index() -> str:
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTS else "name"
     where = ProductFilter(words=tuple(q.split()[:10]), category_slug=category)
-    session = database.session()
+    session = dependencies.session()
     result = catalog.search_products(
         session, where, sort=sort, page=page_number(), per_page=PER_PAGE
     )
@@ -65,7 +65,7 @@ def index() -> str:
 @bp.route("/products/<product_id>", methods=["GET", "POST"])
 def product(product_id: str) -> Response | tuple[str, int]:
     product_uuid = parse_uuid(product_id)
-    session = database.session()
+    session = dependencies.session()
     item = catalog.get_product(session, product_uuid)
     form = QuantityForm()
     if request.method == "POST":
@@ -73,7 +73,7 @@ def product(product_id: str) -> Response | tuple[str, int]:
         if customer is None:
             return redirect_to_login(request.path)
         if form.validate():
-            settings = database.settings()
+            settings = dependencies.settings()
             in_basket = basket.view(session, customer.id, currency=settings.currency)
             already = sum(line.quantity for line in in_basket.lines if line.product_id == item.id)
             wanted = already + form.quantity.data

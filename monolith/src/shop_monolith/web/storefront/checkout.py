@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from shop_monolith.gateways.payment_provider import CardDetails
 from shop_monolith.services import basket
 from shop_monolith.services.errors import ServiceError
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.idempotent import place_order_once
 from shop_monolith.web.problems import PROBLEMS
 from shop_monolith.web.storefront import bp
@@ -22,7 +22,9 @@ TEST_CARDS = (
 
 def _render(form: CheckoutForm, status: int = 200, problem: str | None = None) -> tuple[str, int]:
     form.with_new_key()  # a new key per render: only a resubmit of this very form is a repeat
-    view = basket.view(database.session(), logged_in().id, currency=database.settings().currency)
+    view = basket.view(
+        dependencies.session(), logged_in().id, currency=dependencies.settings().currency
+    )
     return render_template(
         "storefront/checkout.html", form=form, basket=view, test_cards=TEST_CARDS, problem=problem
     ), status

@@ -14,7 +14,7 @@ from shop_monolith.models import Customer
 from shop_monolith.services import customers
 from shop_monolith.services.errors import NotFound
 from shop_monolith.services.security import Principal
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,7 +44,7 @@ def _load_customer() -> Customer | None:
     if raw_id is None:
         return None
     try:
-        customer = customers.get_customer(database.session(), uuid.UUID(str(raw_id)))
+        customer = customers.get_customer(dependencies.session(), uuid.UUID(str(raw_id)))
     except (NotFound, ValueError):
         session.clear()  # the account is gone, or the cookie is from another shop
         return None

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from shop_monolith.services import orders
 from shop_monolith.services.errors import Conflict
-from shop_monolith.web import database
+from shop_monolith.web import dependencies
 from shop_monolith.web.idempotent import cancel_order_once
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.catalog import page_number, parse_uuid
@@ -20,7 +20,7 @@ REFRESH_SECONDS = 2
 @login_required
 def order_list() -> str:
     result = orders.list_for_customer(
-        database.session(), logged_in().id, page=page_number(), per_page=PER_PAGE
+        dependencies.session(), logged_in().id, page=page_number(), per_page=PER_PAGE
     )
     return render_template("storefront/orders.html", result=result)
 
@@ -28,7 +28,7 @@ def order_list() -> str:
 @bp.get("/orders/<order_id>")
 @login_required
 def order_page(order_id: str) -> str:
-    order = orders.get_for_customer(database.session(), logged_in().id, parse_uuid(order_id))
+    order = orders.get_for_customer(dependencies.session(), logged_in().id, parse_uuid(order_id))
     refresh = REFRESH_SECONDS if order.status == "PENDING" else None
     return render_template(
         "storefront/order.html", order=order, refresh=refresh, cancel=CancelForm().with_new_key()

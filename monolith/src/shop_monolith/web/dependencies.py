@@ -1,5 +1,9 @@
-"""What a request works with: its SQLAlchemy session (closed, and rolled back if unfinished, at
-teardown), the settings, the payment provider and the failed-login counters."""
+"""A request's dependencies: what views and CLI commands hand to the services.
+
+`init_app` makes the engine, the payment provider and the failed-login counters once per app;
+`session()` opens one SQLAlchemy session per request (closed, and rolled back if unfinished, at
+teardown); `settings()` is the app's configuration.
+"""
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, text
