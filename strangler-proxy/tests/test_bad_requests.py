@@ -6,8 +6,7 @@ from aiohttp import web
 from proxy_harness import Running, running
 from proxy_wire import Wire, assert_problem
 
-from strangler_proxy.headers import Headers
-from strangler_proxy.messages import REASONS, Request, Responder
+from strangler_proxy.messages import REASONS, Headers, Request, Responder
 from strangler_proxy.problems import TITLES
 
 TABLE = """

@@ -2,10 +2,9 @@
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from strangler_proxy.headers import Headers
+from strangler_proxy.messages import ResponseHead
 
 if TYPE_CHECKING:
     from strangler_proxy.upstream import UpstreamConnection
@@ -17,15 +16,6 @@ class UpstreamError(Exception):
     def __init__(self, message: str, *, answered: bool = False) -> None:
         super().__init__(message)
         self.answered = answered  # True once any part of the response was received
-
-
-@dataclass(frozen=True)
-class ResponseHead:
-    status: int
-    reason: bytes
-    headers: Headers
-    keep_alive: bool
-    chunked: bool
 
 
 class Exchange:

@@ -3,8 +3,7 @@
 import os
 import re
 
-from strangler_proxy.headers import Headers, end_to_end, get
-from strangler_proxy.messages import Request
+from strangler_proxy.messages import Headers, Request, end_to_end, get
 
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 # Only the proxy sets these: a client must not be able to forge them.

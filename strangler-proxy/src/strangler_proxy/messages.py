@@ -1,4 +1,7 @@
-"""A request as the server hands it over, and the responder that writes its answer."""
+"""The messages the proxy passes around: headers, a request as the server hands it over, an
+upstream's response head; and the responder that writes an answer.
+
+This is the one module the server, the upstream client and the policies share."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -7,7 +10,49 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import Protocol
 
-from strangler_proxy.headers import Headers, serialise
+# RFC 9110 7.6.1: connection-specific headers are never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+# Names keep the case the peer sent (HTTP/1.1 names are case-insensitive; clients may not be).
+Headers = list[tuple[bytes, bytes]]
+
+
+def end_to_end(headers: Headers, *, also: frozenset[bytes] = frozenset()) -> Headers:
+    """The headers without hop-by-hop ones (and those Connection names), nor `also`."""
+    drop = HOP_BY_HOP | also
+    for name, value in headers:
+        if name.lower() == b"connection":
+            drop = drop | {token.strip().lower() for token in value.split(b",")}
+    return [(name, value) for name, value in headers if name.lower() not in drop]
+
+
+def get(headers: Headers, name: bytes) -> bytes | None:
+    """The first value of a header; `name` in lower case."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def serialise(status_line: bytes, headers: Headers) -> bytes:
+    parts = [status_line]
+    for name, value in headers:
+        parts.append(name + b": " + value)
+    parts.append(b"\r\n")
+    return b"\r\n".join(parts)
+
 
 # Every status gets its reason phrase as RFC 9110 names it (older Pythons still use RFC 7231's
 # for a few); a status without a name gets none, which RFC 9112 section 4 allows.
@@ -44,6 +89,17 @@ class Request:
     def __post_init__(self) -> None:
         path, _, query = self.target.partition(b"?")
         self.path, self.query = path, query
+
+
+@dataclass(frozen=True)
+class ResponseHead:
+    """An upstream's response head, as the upstream client parsed it."""
+
+    status: int
+    reason: bytes
+    headers: Headers
+    keep_alive: bool
+    chunked: bool
 
 
 Handler = Callable[[Request, "Responder"], Awaitable[None]]

@@ -5,8 +5,7 @@ import hashlib
 import json
 
 from strangler_proxy.config import Route
-from strangler_proxy.headers import get
-from strangler_proxy.messages import Request
+from strangler_proxy.messages import Request, get
 
 FORCE_HEADER = b"x-strangler-target"
 BUCKET_COOKIE = b"strangler_bucket"

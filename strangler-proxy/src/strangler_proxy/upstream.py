@@ -6,8 +6,8 @@ from collections import deque
 
 import httptools
 
-from strangler_proxy.exchange import Exchange, ResponseHead, UpstreamError
-from strangler_proxy.headers import Headers
+from strangler_proxy.exchange import Exchange, UpstreamError
+from strangler_proxy.messages import Headers, ResponseHead
 
 
 class UpstreamConnection(asyncio.Protocol):
