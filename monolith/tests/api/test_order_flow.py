@@ -1,4 +1,4 @@
-"""The order lifecycle through the API on SQLite, with the real (table-backed) fake provider."""
+"""The order lifecycle through the API on SQLite, with the (table-backed) sandbox provider."""
 
 import uuid
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
+from shop_monolith.gateways.sandbox_payment_provider import SandboxPaymentProvider
 from shop_monolith.models import Order, StockItem
 from shop_monolith.services import basket
 from shop_monolith.services.errors import Conflict
@@ -14,7 +14,7 @@ from ..conftest import add_customer, add_product, cancel_order, place_order
 
 
 def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]) -> None:
-    provider = FakePaymentProvider(pg_sessions)
+    provider = SandboxPaymentProvider(pg_sessions)
     with pg_sessions() as session:
         product_id = add_product(session, on_hand=3).id
         customer_ids = [add_customer(session).id for _ in range(12)]
@@ -39,7 +39,7 @@ def test_parallel_checkouts_of_the_last_units(pg_sessions: sessionmaker[Session]
 def test_multi_line_orders_in_opposite_line_order_never_deadlock(
     pg_sessions: sessionmaker[Session],
 ) -> None:
-    provider = FakePaymentProvider(pg_sessions)
+    provider = SandboxPaymentProvider(pg_sessions)
     with pg_sessions() as session:
         first, second = add_product(session, on_hand=100).id, add_product(session, on_hand=100).id
         customer_ids = [add_customer(session).id for _ in range(12)]
@@ -66,7 +66,7 @@ def test_multi_line_orders_in_opposite_line_order_never_deadlock(
 def test_one_basket_checked_out_in_parallel_makes_one_order(
     pg_sessions: sessionmaker[Session],
 ) -> None:
-    provider = FakePaymentProvider(pg_sessions)
+    provider = SandboxPaymentProvider(pg_sessions)
     with pg_sessions() as session:
         product_id = add_product(session, on_hand=10).id
         customer_id = add_customer(session).id

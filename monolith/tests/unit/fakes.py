@@ -13,7 +13,8 @@ APPROVE, DECLINE, TIME_OUT = "4242424242424242", "4000000000000002", "4000000000
 
 
 class FakePaymentProvider(AbstractPaymentProvider):
-    """In memory. A timing-out card can be told to have been charged after all."""
+    """In memory, for unit tests (the shop runs SandboxPaymentProvider). A timing-out card can
+    be told to have been charged after all."""
 
     def __init__(self, *, charge_on_timeout: bool = False) -> None:
         self.charges: dict[str, ChargeResult] = {}
@@ -35,7 +36,7 @@ class FakePaymentProvider(AbstractPaymentProvider):
         return self.charges.get(key)
 
     def refund(self, *, charge_id: str) -> None:
-        """Like the real provider: only an approved charge it made can be refunded."""
+        """Like the sandbox provider: only an approved charge it made can be refunded."""
         if not any(c.charge_id == charge_id and c.approved for c in self.charges.values()):
             raise ValueError(f"no approved charge {charge_id} to refund")
         self.refunded.append(charge_id)

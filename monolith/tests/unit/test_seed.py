@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
+from shop_monolith.gateways.sandbox_payment_provider import SandboxPaymentProvider
 from shop_monolith.models import Base, Order, Product
 from shop_monolith.services import seed
 
@@ -40,7 +40,7 @@ def test_seeding_a_database_with_products_is_refused(tmp_path: Path) -> None:
 
 def test_a_seeded_order_can_be_cancelled_and_refunded(tmp_path: Path) -> None:
     sessions = seeded(tmp_path / "shop.db")
-    provider = FakePaymentProvider(sessions)
+    provider = SandboxPaymentProvider(sessions)
     with sessions() as session:
         order = session.scalars(select(Order).where(Order.status == "CONFIRMED")).first()
         assert order is not None

@@ -7,9 +7,9 @@ from shop_monolith.models.base import Base, utcnow
 
 
 class ProviderCharge(Base):
-    """The fake payment provider's own ledger, standing in for the provider's records."""
+    """The sandbox payment provider's own ledger, standing in for the provider's records."""
 
-    __tablename__ = "fake_provider_charges"
+    __tablename__ = "fake_provider_charges"  # an older name; renaming needs a migration
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     charge_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.gateways.fake_payment_provider import FakePaymentProvider
 from shop_monolith.gateways.login_attempts import LoginAttempts
 from shop_monolith.gateways.payment_provider import AbstractPaymentProvider
+from shop_monolith.gateways.sandbox_payment_provider import SandboxPaymentProvider
 from shop_monolith.settings import Settings
 
 
@@ -21,7 +21,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     factory = make_session_factory(engine)
     app.extensions["shop.engine"] = engine
     app.extensions["shop.sessions"] = factory
-    app.extensions["shop.payments"] = FakePaymentProvider(factory)
+    app.extensions["shop.payments"] = SandboxPaymentProvider(factory)
     app.extensions["shop.login_attempts"] = LoginAttempts(
         settings.rate_limit_storage_url,
         per_account=settings.login_limit_per_account,

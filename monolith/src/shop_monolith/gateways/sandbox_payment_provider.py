@@ -1,4 +1,8 @@
-"""A fake provider with test cards, keeping its ledger in its own table and transactions."""
+"""The shop's built-in sandbox payment provider: test cards decide each charge's outcome.
+
+The running shop uses it (no real money moves); it keeps its ledger in its own table and its
+own transactions, as a provider's records would be kept apart from the shop's.
+"""
 
 import uuid
 
@@ -15,11 +19,11 @@ from shop_monolith.gateways.payment_provider import (
 from shop_monolith.models import ProviderCharge
 
 APPROVING_CARDS = frozenset({"4242424242424242", "5555555555554444"})
-DECLINING_CARD = "4000000000000002"
+DECLINING_CARD = "4000000000000002"  # the documented one: every other number declines too
 TIMING_OUT_CARD = "4000000000000119"
 
 
-class FakePaymentProvider(AbstractPaymentProvider):
+class SandboxPaymentProvider(AbstractPaymentProvider):
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
