@@ -4,11 +4,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import IdempotencyRecord
-from shop_monolith.services import idempotency
+from shop_monolith.models import IdempotencyRecord, Order
+from shop_monolith.services import basket, checkout, idempotency, orders
 from shop_monolith.services.errors import Conflict
 
-from ..conftest import add_customer
+from ..conftest import ADDRESS, add_customer, add_product, card, place_order
+from .fakes import FakePaymentProvider
 
 
 def test_fingerprint_ignores_key_order_but_not_values_and_needs_the_secret() -> None:
@@ -88,3 +89,85 @@ def test_release_frees_an_unfinished_key_but_never_a_finished_one(session: Sessi
     session.commit()
     idempotency.release(session, done)
     assert idempotency.claim(session, customer.id, "keep-me", "fp").is_replay
+
+
+def test_a_checkout_repeated_with_its_key_replays_the_order_and_charges_once(
+    session: Session,
+) -> None:
+    customer, product = add_customer(session), add_product(session, on_hand=5)
+    basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+    provider = FakePaymentProvider()
+
+    def place() -> tuple[Order, int | None]:
+        return checkout.place_order_once(
+            session,
+            provider,
+            customer_id=customer.id,
+            key="k",
+            request_fingerprint="fp",
+            shipping_address=ADDRESS,
+            card=card(),
+            currency="EUR",
+        )
+
+    first, first_replay = place()
+    again, again_replay = place()
+
+    assert (first.status, first_replay) == ("CONFIRMED", None)
+    assert (again.id, again_replay) == (first.id, 201)
+    assert len(provider.charges) == 1
+
+
+def test_a_failed_checkout_gives_its_key_back(session: Session) -> None:
+    customer, product = add_customer(session), add_product(session, on_hand=5)
+    provider = FakePaymentProvider()
+
+    def place() -> tuple[Order, int | None]:
+        return checkout.place_order_once(
+            session,
+            provider,
+            customer_id=customer.id,
+            key="k",
+            request_fingerprint="fp",
+            shipping_address=ADDRESS,
+            card=card(),
+            currency="EUR",
+        )
+
+    with pytest.raises(Conflict) as raised:
+        place()  # the basket is empty
+    assert raised.value.code == "basket-empty"
+    basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+
+    order, replayed = place()
+
+    assert (order.status, replayed) == ("CONFIRMED", None)
+
+
+def test_a_cancel_repeated_with_its_key_replays_and_another_request_is_refused(
+    session: Session,
+) -> None:
+    customer, product = add_customer(session), add_product(session, on_hand=5)
+    basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
+    provider = FakePaymentProvider()
+    placed = place_order(session, provider, customer.id)
+
+    def cancel(fingerprint: str) -> tuple[Order, int | None]:
+        return orders.cancel_once(
+            session,
+            provider,
+            customer_id=customer.id,
+            order_id=placed.id,
+            key="k",
+            request_fingerprint=fingerprint,
+        )
+
+    first, first_replay = cancel("fp")
+    again, again_replay = cancel("fp")
+
+    assert (first.status, first_replay) == ("CANCELLED", None)
+    assert (again.id, again.status, again_replay) == (first.id, "CANCELLED", 200)
+    assert len(provider.refunded) == 1
+    with pytest.raises(Conflict) as raised:
+        cancel("another request")
+    assert raised.value.code == "idempotency-key-reused"

@@ -14,11 +14,43 @@ from shop_monolith.models import BasketLine, Order, OrderLine, Payment
 from shop_monolith.repositories.baskets import BasketRepository
 from shop_monolith.repositories.inventory import InventoryRepository
 from shop_monolith.repositories.orders import OrderRepository
-from shop_monolith.services import idempotency
+from shop_monolith.services import idempotency, orders
 from shop_monolith.services.errors import CheckoutInProgress, Conflict
 from shop_monolith.services.payments import charge_key, finalise_payment
 
 log = structlog.get_logger(__name__)
+
+
+def place_order_once(
+    session: Session,
+    provider: AbstractPaymentProvider,
+    *,
+    customer_id: uuid.UUID,
+    key: str,
+    request_fingerprint: str,
+    shipping_address: dict[str, str],
+    card: CardDetails,
+    currency: str,
+) -> tuple[Order, int | None]:
+    """Check out the customer's basket at most once per key (the API's and the storefront's).
+
+    Answers the order, and the status to replay when the key's first request placed it.
+    """
+    return orders.run_once(
+        session,
+        customer_id,
+        key,
+        request_fingerprint,
+        lambda claim: place_order(
+            session,
+            provider,
+            customer_id=customer_id,
+            claim=claim,
+            shipping_address=shipping_address,
+            card=card,
+            currency=currency,
+        ),
+    )
 
 
 def place_order(

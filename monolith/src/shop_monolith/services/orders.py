@@ -1,4 +1,7 @@
+"""Orders: listing, cancelling (once per Idempotency-Key) and shipping."""
+
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +32,50 @@ def get_for_customer(session: Session, customer_id: uuid.UUID, order_id: uuid.UU
     if order is None or order.customer_id != customer_id:
         raise NotFound("The order")  # another customer's order is reported as missing
     return order
+
+
+def run_once(
+    session: Session,
+    customer_id: uuid.UUID,
+    key: str,
+    request_fingerprint: str,
+    use_case: Callable[[idempotency.Claim], Order],
+) -> tuple[Order, int | None]:
+    """Run a use case that makes or changes an order at most once per Idempotency-Key.
+
+    Answers the order, and the status to replay if an earlier request with the key finished
+    (None: the use case ran now). If the use case fails, the key is given back for a retry.
+    """
+    claim = idempotency.claim(session, customer_id, key, request_fingerprint)
+    if claim.is_replay:
+        assert claim.resource_id is not None
+        return get_for_customer(session, customer_id, claim.resource_id), claim.replay_status
+    try:
+        return use_case(claim), None
+    except BaseException:
+        idempotency.release(session, claim)
+        raise
+
+
+def cancel_once(
+    session: Session,
+    provider: AbstractPaymentProvider,
+    *,
+    customer_id: uuid.UUID,
+    order_id: uuid.UUID,
+    key: str,
+    request_fingerprint: str,
+) -> tuple[Order, int | None]:
+    """Cancel one of the customer's orders at most once per key (the API's and the storefront's)."""
+    return run_once(
+        session,
+        customer_id,
+        key,
+        request_fingerprint,
+        lambda claim: cancel(
+            session, provider, customer_id=customer_id, order_id=order_id, claim=claim
+        ),
+    )
 
 
 def cancel(

@@ -8,13 +8,16 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from shop_monolith.services import idempotency
 from shop_monolith.services.errors import FieldError, ValidationFailed
+from shop_monolith.web import dependencies
 from shop_monolith.web.problems import ApiProblem
 
 M = TypeVar("M", bound=BaseModel)
 # ASCII digits only, an optional minus, at most 12 digits: no "+1", " 1", "1e3" or other
 # scripts' digits, which str.isdigit() and int() would accept.
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def json_body(model: type[M]) -> M:
@@ -101,6 +104,32 @@ def pagination() -> tuple[int, int]:
     per_page = query_int("per_page", default=20, minimum=1, maximum=100)
     assert page is not None and per_page is not None
     return page, per_page
+
+
+def idempotency_key() -> str:
+    """The Idempotency-Key header a money-moving API request must send."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        raise ApiProblem(
+            "idempotency-key-missing", "Send an Idempotency-Key header (a UUID will do)."
+        )
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ApiProblem(
+            "malformed-request",
+            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            errors=[{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII characters"}],
+        )
+    return key
+
+
+def request_fingerprint(body: object = None) -> str:
+    """A keyed digest of this request (method, path and `body`), kept with its Idempotency-Key.
+
+    A repeat under the same key must have the same digest, so `body` leaves out what a repeat
+    may change (the CVC).
+    """
+    secret = dependencies.settings().secret_key
+    return idempotency.fingerprint(request.method, request.path, body, secret=secret)
 
 
 def _bad_query(name: str, message: str) -> ApiProblem:

@@ -1,13 +1,19 @@
 from flask import Response, jsonify
 
 from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import orders
+from shop_monolith.services import checkout, orders
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import OrderCreate
 from shop_monolith.web.auth import current_admin, current_principal
-from shop_monolith.web.idempotent import cancel_order_once, idempotency_key, place_order_once
-from shop_monolith.web.requests import json_body, pagination, path_uuid, query_str
+from shop_monolith.web.requests import (
+    idempotency_key,
+    json_body,
+    pagination,
+    path_uuid,
+    query_str,
+    request_fingerprint,
+)
 
 
 @bp.get("/orders")
@@ -25,13 +31,17 @@ def place() -> tuple[Response, int, dict[str, str]]:
     principal = current_principal()
     key = idempotency_key()
     body = json_body(OrderCreate)
-    card = CardDetails(**body.payment.model_dump())
-    order, replayed = place_order_once(
-        principal,
-        key,
-        body.model_dump(mode="json", exclude={"payment": {"cvc"}}),
+    order, replayed = checkout.place_order_once(
+        dependencies.session(),
+        dependencies.payment_provider(),
+        customer_id=principal.customer_id,
+        key=key,
+        request_fingerprint=request_fingerprint(
+            body.model_dump(mode="json", exclude={"payment": {"cvc"}})
+        ),
         shipping_address=body.shipping_address.model_dump(exclude_unset=True),
-        card=card,
+        card=CardDetails(**body.payment.model_dump()),
+        currency=dependencies.settings().currency,
     )
     location = f"/api/v1/orders/{order.id}"
     return jsonify(serializers.order(order)), replayed or 201, {"Location": location}
@@ -51,7 +61,14 @@ def cancel(order_id: str) -> tuple[Response, int]:
     principal = current_principal()
     order_uuid = path_uuid(order_id, "order_id")
     key = idempotency_key()
-    order, replayed = cancel_order_once(principal, key, order_uuid)
+    order, replayed = orders.cancel_once(
+        dependencies.session(),
+        dependencies.payment_provider(),
+        customer_id=principal.customer_id,
+        order_id=order_uuid,
+        key=key,
+        request_fingerprint=request_fingerprint(),
+    )
     return jsonify(serializers.order(order)), replayed or 200
 
 

@@ -4,14 +4,14 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import basket
+from shop_monolith.services import basket, checkout
 from shop_monolith.services.errors import ServiceError
 from shop_monolith.web import dependencies
-from shop_monolith.web.idempotent import place_order_once
 from shop_monolith.web.problems import PROBLEMS
+from shop_monolith.web.requests import request_fingerprint
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.forms import CheckoutForm
-from shop_monolith.web.storefront.login_state import logged_in, login_required, principal
+from shop_monolith.web.storefront.login_state import logged_in, login_required
 
 TEST_CARDS = (
     ("4242424242424242", "approved"),
@@ -53,12 +53,15 @@ def place_order() -> Response | tuple[str, int]:
     # The fingerprint tells a resubmit of this form from another order under the same key.
     body = {"shipping_address": address, "card": [card.number, card.expiry_month, card.expiry_year]}
     try:
-        order, _replayed = place_order_once(
-            principal(customer),
-            form.idempotency_key.data,
-            body,
+        order, _replayed = checkout.place_order_once(
+            dependencies.session(),
+            dependencies.payment_provider(),
+            customer_id=customer.id,
+            key=form.idempotency_key.data,
+            request_fingerprint=request_fingerprint(body),
             shipping_address=address,
             card=card,
+            currency=dependencies.settings().currency,
         )
     except ServiceError as error:
         if error.code == "idempotency-key-in-use":

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from shop_monolith.models import Customer
 from shop_monolith.services import customers
 from shop_monolith.services.errors import NotFound
-from shop_monolith.services.security import Principal
 from shop_monolith.web import dependencies
 
 P = ParamSpec("P")
@@ -53,10 +52,6 @@ def _load_customer() -> Customer | None:
     if session.get("role") != customer.role:
         session["role"] = customer.role
     return customer
-
-
-def principal(customer: Customer) -> Principal:
-    return Principal(customer_id=customer.id, role=customer.role)
 
 
 def safe_next(target: str | None) -> str:

@@ -6,11 +6,11 @@ from werkzeug.wrappers import Response
 from shop_monolith.services import orders
 from shop_monolith.services.errors import Conflict
 from shop_monolith.web import dependencies
-from shop_monolith.web.idempotent import cancel_order_once
+from shop_monolith.web.requests import request_fingerprint
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.catalog import page_number, parse_uuid
 from shop_monolith.web.storefront.forms import CancelForm
-from shop_monolith.web.storefront.login_state import logged_in, login_required, principal
+from shop_monolith.web.storefront.login_state import logged_in, login_required
 
 PER_PAGE = 20
 REFRESH_SECONDS = 2
@@ -44,7 +44,14 @@ def cancel_order(order_id: str) -> Response:
         abort(400, "The cancel form was incomplete; reload the order page and try again.")
     customer = logged_in()
     try:
-        cancel_order_once(principal(customer), form.idempotency_key.data, order_uuid)
+        orders.cancel_once(
+            dependencies.session(),
+            dependencies.payment_provider(),
+            customer_id=customer.id,
+            order_id=order_uuid,
+            key=form.idempotency_key.data,
+            request_fingerprint=request_fingerprint(),
+        )
     except Conflict as error:
         if error.code != "idempotency-key-in-use":
             raise  # not cancellable: the error page says why, with status 409
