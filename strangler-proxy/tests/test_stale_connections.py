@@ -1,7 +1,8 @@
 """A kept-alive upstream connection the upstream drops just as the proxy reuses it: an idempotent
 request goes again on a new connection with its body byte for byte; a POST is never sent again
-(the upstream may have acted on it), it is answered 502."""
+(the upstream may have acted on it), it is answered 502. The pool does the second try."""
 
+import asyncio
 import os
 import socket
 import struct
@@ -11,8 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from proxy_harness import running
+from proxy_harness import free_port, running
 from proxy_wire import Wire, assert_problem
+
+from strangler_proxy.pool import UpstreamPool
+from strangler_proxy.upstream import Exchange
 
 TABLE = """
 [upstreams.app]
@@ -123,3 +127,25 @@ def test_a_post_is_not_sent_again_and_the_next_one_arrives_intact() -> None:
             assert wire.answer().status == 200
         assert len(up.dropped) == 1 and up.dropped[0].startswith(b"POST /orders ")
         assert up.served == [(b"GET /warm HTTP/1.1", b""), (b"POST /orders HTTP/1.1", BODY)]
+
+
+def test_the_pool_tries_again_on_a_new_connection_not_another_kept_alive_one() -> None:
+    port = free_port()
+
+    async def put_after_two_warm_connections() -> int:
+        pool = UpstreamPool("app", "127.0.0.1", port, timeout=5)
+        warm = [await pool.acquire(), await pool.acquire()]  # two connections at once
+        for connection in warm:
+            exchange = Exchange(asyncio.get_running_loop(), head_only=False, timeout=5)
+            connection.send(b"GET /warm HTTP/1.1\r\nHost: a\r\n\r\n", exchange)
+            await exchange.done  # then the connection is idle in the pool, kept alive
+        put = b"PUT /thing HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
+        exchange = await pool.fetch(put, False, True)
+        await exchange.done
+        pool.close()
+        return exchange.head.result().status
+
+    with dropping_upstream(port) as up:
+        assert asyncio.run(put_after_two_warm_connections()) == 200
+    assert len(up.dropped) == 1  # the other kept-alive connection was not tried
+    assert up.served[-1] == (b"PUT /thing HTTP/1.1", b"hi")

@@ -3,20 +3,22 @@
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable
+from functools import partial
 
 import structlog
 
 from strangler_proxy.config import IDEMPOTENT_METHODS, RoutingTable
-from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.forwarding import client_headers, request_id, upstream_request
 from strangler_proxy.messages import Request, Responder
 from strangler_proxy.metrics import Metrics
+from strangler_proxy.pool import UpstreamPool
 from strangler_proxy.problems import send_problem
 from strangler_proxy.resilience import CircuitOpen, Guard
 from strangler_proxy.routing import BadPath, match, normalise
 from strangler_proxy.selection import choose_target
 from strangler_proxy.shadow import Capture, Shadower
-from strangler_proxy.upstream import UpstreamPool
+from strangler_proxy.upstream import Exchange, UpstreamError
 
 log = structlog.get_logger(__name__)
 IDEMPOTENT = frozenset(method.encode() for method in IDEMPOTENT_METHODS)
@@ -47,10 +49,16 @@ class Proxy:
             pool = self.pools.get(name)
             if pool is None or (pool.host, pool.port) != (upstream.host, upstream.port):
                 self.pools[name] = UpstreamPool(
-                    name, upstream.host, upstream.port, max_connections=upstream.max_connections
+                    name,
+                    upstream.host,
+                    upstream.port,
+                    timeout=upstream.timeout,
+                    max_connections=upstream.max_connections,
                 )
                 if pool is not None:
                     pool.close()
+            else:
+                pool.timeout = upstream.timeout
         self.table = table
 
     def _count_shadow(self, route: str, result: str) -> None:
@@ -97,7 +105,7 @@ class Proxy:
                 try:
                     exchange = await self.guard.call(
                         name,
-                        lambda name=name: self.fetch(name, data, head_only, idempotent=idempotent),  # type: ignore[misc]
+                        partial(self.pools[name].fetch, data, head_only, idempotent),
                         idempotent=idempotent,
                     )
                 except CircuitOpen as error:
@@ -128,27 +136,9 @@ class Proxy:
                 capture.complete.set_exception(UpstreamError("the primary did not answer in full"))
                 capture.complete.exception()
 
-    async def fetch(
-        self, name: str, data: bytes, head_only: bool, *, idempotent: bool = True
-    ) -> Exchange:
-        """Send a request to an upstream; answers once the response head has arrived."""
-        pool = self.pools[name]
-        timeout = self.table.upstreams[name].timeout
-        loop = asyncio.get_running_loop()
-        for _ in range(2):
-            connection = await pool.acquire()
-            reused = connection.exchanges > 0
-            exchange = Exchange(loop, head_only=head_only, timeout=timeout)
-            connection.send(data, exchange)
-            try:
-                await exchange.head
-                return exchange
-            except UpstreamError as error:
-                # A kept-alive connection the upstream closed just as we wrote: nothing was
-                # answered, so an idempotent request may go again on a new connection.
-                if error.answered or not reused or not idempotent:
-                    raise
-        raise UpstreamError(f"{name} closed two connections in a row")
+    def fetch(self, name: str, data: bytes, head_only: bool) -> Awaitable[Exchange]:
+        """A shadow copy (a safe request) to an upstream, past the breakers (ADR-0009)."""
+        return self.pools[name].fetch(data, head_only, True)
 
     async def _relay(
         self, exchange: Exchange, responder: Responder, rid: bytes, capture: Capture | None

@@ -12,8 +12,8 @@ import structlog
 
 from strangler_proxy.config import Route
 from strangler_proxy.diff import Difference, NoiseModel, Snapshot, compare
-from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.messages import Headers
+from strangler_proxy.upstream import Exchange, UpstreamError
 
 log = structlog.get_logger(__name__)
 NO_NOISE_COPY = Snapshot(0, {}, b"")  # this request took no noise copy

@@ -1,17 +1,92 @@
-"""A pooled HTTP/1.1 client for upstreams: asyncio protocol + httptools, keep-alive reuse."""
+"""One connection to an upstream and the exchange it carries: an asyncio protocol over httptools
+that sends a request and hands the response head, then body chunks, to the exchange.
+
+The pool (pool.py) hands connections out and takes them back; a connection only knows it by the
+small `Pool` protocol below."""
 
 import asyncio
 import time
-from collections import deque
+from collections.abc import Callable
+from typing import Protocol
 
 import httptools
 
-from strangler_proxy.exchange import Exchange, UpstreamError
 from strangler_proxy.messages import Headers, ResponseHead
 
 
+class UpstreamError(Exception):
+    """The upstream could not be reached, or broke the exchange before answering in full."""
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered  # True once any part of the response was received
+
+
+class Pool(Protocol):
+    """What a connection needs of its pool: a name for errors, and where it goes when done."""
+
+    name: str
+
+    def release(self, connection: "UpstreamConnection") -> None: ...
+
+    def discard(self, connection: "UpstreamConnection") -> None: ...
+
+
+class Exchange:
+    """One request on one connection: the response head, then body chunks into a sink."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, head_only: bool, timeout: float) -> None:
+        self.head: asyncio.Future[ResponseHead] = loop.create_future()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.head_only = head_only
+        # A timer, not asyncio.wait_for: no extra task per request on the hot path.
+        self._timer = loop.call_later(timeout, self._time_out)
+        self._early: list[bytes] = []
+        self._sink: Callable[[bytes], None] | None = None
+        self.connection: UpstreamConnection | None = None
+        self.resumer: asyncio.Future[None] | None = None  # waits for a slow client to drain
+
+    def _time_out(self) -> None:
+        if not self.head.done():
+            self.head.set_exception(TimeoutError())
+            if self.connection is not None:
+                self.connection.close()  # its late answer must not reach the next request
+
+    def got_head(self, head: ResponseHead) -> None:
+        self._timer.cancel()
+        if not self.head.done():
+            self.head.set_result(head)
+
+    def stream_to(self, sink: Callable[[bytes], None]) -> None:
+        for chunk in self._early:
+            sink(chunk)
+        self._early.clear()
+        self._sink = sink
+
+    def deliver(self, chunk: bytes) -> None:
+        if self._sink is None:
+            self._early.append(chunk)
+        else:
+            self._sink(chunk)
+
+    def fail(self, error: Exception) -> None:
+        self._timer.cancel()
+        for future in (self.head, self.done):
+            if not future.done():
+                future.set_exception(error)
+                future.exception()  # mark retrieved: the caller may only await one of them
+
+    def pause(self) -> None:
+        if self.connection is not None and self.connection.transport is not None:
+            self.connection.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.connection is not None and self.connection.transport is not None:
+            self.connection.transport.resume_reading()
+
+
 class UpstreamConnection(asyncio.Protocol):
-    def __init__(self, pool: "UpstreamPool") -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -89,85 +164,3 @@ class UpstreamConnection(asyncio.Protocol):
             self.closed = True
             self.transport.close()
         self.pool.discard(self)
-
-
-class UpstreamPool:
-    """Keep-alive connections to one upstream, at most `max_connections` at a time."""
-
-    def __init__(
-        self,
-        name: str,
-        host: str,
-        port: int,
-        *,
-        max_connections: int = 128,
-        connect_timeout: float = 2.0,
-        max_idle_seconds: float = 1.5,  # below gunicorn's 2 s keep-alive, so it never closes first
-    ) -> None:
-        self.name, self.host, self.port = name, host, port
-        self.max_connections = max_connections
-        self.connect_timeout = connect_timeout
-        self.max_idle_seconds = max_idle_seconds
-        self._idle: deque[UpstreamConnection] = deque()
-        self._all: set[UpstreamConnection] = set()
-        self._waiters: deque[asyncio.Future[UpstreamConnection]] = deque()
-        self._connecting: set[asyncio.Task[None]] = set()  # referenced so they are not collected
-
-    async def acquire(self) -> UpstreamConnection:
-        now = time.monotonic()
-        while self._idle:
-            connection = self._idle.pop()
-            if not connection.closed and now - connection.idle_since < self.max_idle_seconds:
-                return connection
-            connection.close()
-        if len(self._all) < self.max_connections:
-            return await self._connect()
-        waiter: asyncio.Future[UpstreamConnection] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        return await waiter
-
-    async def _connect(self) -> UpstreamConnection:
-        loop = asyncio.get_running_loop()
-        placeholder = UpstreamConnection(self)
-        self._all.add(placeholder)  # count it while connecting
-        try:
-            _, connection = await asyncio.wait_for(
-                loop.create_connection(lambda: UpstreamConnection(self), self.host, self.port),
-                self.connect_timeout,
-            )
-        except (OSError, TimeoutError) as error:
-            raise UpstreamError(f"cannot connect to {self.name}: {error!r}") from error
-        finally:
-            self._all.discard(placeholder)
-        self._all.add(connection)
-        return connection
-
-    def release(self, connection: UpstreamConnection) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
-                return
-        connection.idle_since = time.monotonic()
-        self._idle.append(connection)
-
-    def discard(self, connection: UpstreamConnection) -> None:
-        if connection in self._all:
-            self._all.discard(connection)
-            if self._waiters and len(self._all) < self.max_connections:
-                waiter = self._waiters.popleft()
-                if not waiter.done():
-                    task = asyncio.ensure_future(self._hand_new_connection(waiter))
-                    self._connecting.add(task)
-                    task.add_done_callback(self._connecting.discard)
-
-    async def _hand_new_connection(self, waiter: asyncio.Future[UpstreamConnection]) -> None:
-        try:
-            waiter.set_result(await self._connect())
-        except UpstreamError as error:
-            if not waiter.done():
-                waiter.set_exception(error)
-
-    def close(self) -> None:
-        for connection in list(self._all):
-            connection.close()
