@@ -2,9 +2,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import Product
-from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import catalog, inventory
 from shop_monolith.services.errors import Conflict, NotFound, ValidationFailed
+from shop_monolith.services.pages import Page
 
 from ..conftest import add_product
 
@@ -68,9 +68,7 @@ def test_search_matches_every_word_and_treats_wildcards_literally(session: Sessi
     create(session, "BLUE-1", name="Blue garden chair")
 
     def names(*words: str) -> list[str]:
-        page = catalog.search_products(
-            session, ProductFilter(words=words), sort="name", page=1, per_page=10
-        )
+        page = catalog.search_products(session, words=words, sort="name", page=1, per_page=10)
         return [p.name for p in page.items]
 
     assert names("red", "CHAIR") == ["Red garden chair"]
@@ -82,11 +80,16 @@ def test_search_matches_every_word_and_treats_wildcards_literally(session: Sessi
 def test_price_filter_sort_and_pages(session: Session) -> None:
     for n, price in enumerate([500, 100, 300, 200, 400]):
         create(session, f"P-{n}", price=price)
-    where = ProductFilter(min_price=200, max_price=400)
-    page = catalog.search_products(session, where, sort="-price", page=1, per_page=2)
-    assert [p.price_amount for p in page.items] == [400, 300]
-    assert (page.total, page.has_next, page.has_prev) == (3, True, False)
-    last = catalog.search_products(session, where, sort="-price", page=2, per_page=2)
+
+    def prices_between(page: int) -> Page[Product]:
+        return catalog.search_products(
+            session, min_price=200, max_price=400, sort="-price", page=page, per_page=2
+        )
+
+    first = prices_between(page=1)
+    assert [p.price_amount for p in first.items] == [400, 300]
+    assert (first.total, first.has_next, first.has_prev) == (3, True, False)
+    last = prices_between(page=2)
     assert [p.price_amount for p in last.items] == [200] and not last.has_next
 
 

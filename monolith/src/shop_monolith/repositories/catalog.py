@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from shop_monolith.models import Category, Product
 from shop_monolith.repositories.pages import Page, paginate
 
-SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+# Each sort order of a product list, by name, and its ORDER BY columns.
+ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
     "name": (Product.name.asc(), Product.id.asc()),
     "-name": (Product.name.desc(), Product.id.asc()),
     "price": (Product.price_amount.asc(), Product.id.asc()),
@@ -79,4 +80,4 @@ class CatalogRepository:
             query = query.where(Product.price_amount >= where.min_price)
         if where.max_price is not None:
             query = query.where(Product.price_amount <= where.max_price)
-        return paginate(self.session, query.order_by(*SORTS[sort]), page, per_page)
+        return paginate(self.session, query.order_by(*ORDER_BY[sort]), page, per_page)

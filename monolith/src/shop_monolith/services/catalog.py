@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import Category, Product
-from shop_monolith.repositories.catalog import CatalogRepository, ProductFilter
+from shop_monolith.repositories.catalog import ORDER_BY, CatalogRepository, ProductFilter
 from shop_monolith.repositories.inventory import InventoryRepository
 from shop_monolith.repositories.pages import Page
 from shop_monolith.services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -13,6 +13,8 @@ from shop_monolith.services.transactions import commit_or_conflict
 EDITABLE_FIELDS = frozenset(
     {"name", "description", "category_id", "price_amount", "price_currency", "active"}
 )
+# The names of the orders a product list can be sorted in.
+SORTS = tuple(ORDER_BY)
 
 
 def list_categories(session: Session) -> list[Category]:
@@ -37,8 +39,28 @@ def create_category(session: Session, *, slug: str, name: str) -> Category:
 
 
 def search_products(
-    session: Session, where: ProductFilter, *, sort: str, page: int, per_page: int
+    session: Session,
+    *,
+    words: tuple[str, ...] = (),
+    category_slug: str | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    active: bool | None = True,
+    sort: str,
+    page: int,
+    per_page: int,
 ) -> Page[Product]:
+    """One page of the products with every word (in name, description or SKU) and filter.
+
+    `active=None` lists active and inactive products alike (the admin's list).
+    """
+    where = ProductFilter(
+        words=words,
+        category_slug=category_slug,
+        min_price=min_price,
+        max_price=max_price,
+        active=active,
+    )
     return CatalogRepository(session).search_products(
         where, sort=sort, page=page, per_page=per_page
     )

@@ -2,7 +2,6 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
@@ -23,9 +22,12 @@ def create_category() -> tuple[Response, int, dict[str, str]]:
 def admin_list_products() -> Response:
     current_admin()
     page, per_page = pagination()
-    where = ProductFilter(active=query_bool("active"))
     result = catalog.search_products(
-        dependencies.session(), where, sort="newest", page=page, per_page=per_page
+        dependencies.session(),
+        active=query_bool("active"),
+        sort="newest",
+        page=page,
+        per_page=per_page,
     )
     return jsonify(serializers.page(result, serializers.product))
 

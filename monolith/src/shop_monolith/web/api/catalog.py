@@ -2,7 +2,6 @@ import re
 
 from flask import Response, jsonify
 
-from shop_monolith.repositories.catalog import SORTS, ProductFilter
 from shop_monolith.services import catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
@@ -27,15 +26,15 @@ def list_categories() -> Response:
 def list_products() -> Response:
     page, per_page = pagination()
     q = query_str("q", max_length=100, allow_nul=True) or ""
-    where = ProductFilter(
+    result = catalog.search_products(
+        dependencies.session(),
         words=search_words(q),
         category_slug=query_str("category", max_length=64),
         min_price=query_int("min_price", default=None, minimum=0, maximum=MAX_PRICE),
         max_price=query_int("max_price", default=None, minimum=0, maximum=MAX_PRICE),
-    )
-    sort = query_str("sort", max_length=10, choices=tuple(SORTS)) or "name"
-    result = catalog.search_products(
-        dependencies.session(), where, sort=sort, page=page, per_page=per_page
+        sort=query_str("sort", max_length=10, choices=catalog.SORTS) or "name",
+        page=page,
+        per_page=per_page,
     )
     return jsonify(serializers.page(result, serializers.product))
 

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from flask import request
 
 from shop_monolith.models import Category, Customer, Order, Product, StockMovement
-from shop_monolith.repositories.pages import Page
 from shop_monolith.services.basket import BasketView
 from shop_monolith.services.inventory import StockLevel
+from shop_monolith.services.pages import Page
 
 T = TypeVar("T")
 Json = dict[str, Any]

@@ -5,7 +5,6 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.repositories.catalog import ProductFilter
 from shop_monolith.services import basket, catalog, inventory
 from shop_monolith.services.basket import MAX_QUANTITY
 from shop_monolith.web import dependencies
@@ -16,7 +15,7 @@ from shop_monolith.web.storefront.login_state import current_customer, redirect_
 
 PER_PAGE = 12
 MAX_PAGE = 100_000
-SORTS = {
+SORT_LABELS = {  # catalog.SORTS, as the sort menu names them
     "name": "Name A-Z",
     "-name": "Name Z-A",
     "price": "Price, low to high",
@@ -45,11 +44,15 @@ def index() -> str:
     q = request.args.get("q", "")[:100].strip()
     category = request.args.get("category", "")[:64] or None
     sort = request.args.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
-    where = ProductFilter(words=tuple(q.split()[:10]), category_slug=category)
+    sort = sort if sort in SORT_LABELS else "name"
     session = dependencies.session()
     result = catalog.search_products(
-        session, where, sort=sort, page=page_number(), per_page=PER_PAGE
+        session,
+        words=tuple(q.split()[:10]),
+        category_slug=category,
+        sort=sort,
+        page=page_number(),
+        per_page=PER_PAGE,
     )
     return render_template(
         "storefront/products.html",
@@ -58,7 +61,7 @@ def index() -> str:
         q=q,
         category=category,
         sort=sort,
-        sorts=SORTS,
+        sorts=SORT_LABELS,
     )
 
 
