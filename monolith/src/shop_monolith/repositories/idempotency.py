@@ -17,9 +17,6 @@ class IdempotencyRepository:
         )
         return self.session.scalars(query.execution_options(populate_existing=True)).first()
 
-    def get(self, record_id: uuid.UUID) -> IdempotencyRecord | None:
-        return self.session.get(IdempotencyRecord, record_id)
-
     def add(self, record: IdempotencyRecord) -> None:
         self.session.add(record)
 

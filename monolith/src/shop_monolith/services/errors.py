@@ -45,8 +45,8 @@ class TooManyAttempts(ServiceError):
 
 
 class PermissionDenied(ServiceError):
-    def __init__(self, detail: str = "This needs the admin role.") -> None:
-        super().__init__("forbidden", detail)
+    def __init__(self) -> None:
+        super().__init__("forbidden", "This needs the admin role.")
 
 
 @dataclass
@@ -59,6 +59,6 @@ class FieldError:
 class ValidationFailed(ServiceError):
     errors: list[FieldError] = field(default_factory=list)
 
-    def __init__(self, errors: list[FieldError], code: str = "validation-error") -> None:
-        super().__init__(code, "; ".join(f"{e.field}: {e.message}" for e in errors))
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("validation-error", "; ".join(f"{e.field}: {e.message}" for e in errors))
         self.errors = errors

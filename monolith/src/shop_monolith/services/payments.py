@@ -22,6 +22,8 @@ log = structlog.get_logger(__name__)
 
 # Orders in these states keep no money: a CAPTURED payment on them is a refund still due.
 NOT_KEPT = ("CANCELLED", "REJECTED")
+# At most this many orders of each kind (unknown outcome, refund due) per settling round.
+SETTLE_BATCH = 100
 
 
 def charge_key(order_id: uuid.UUID) -> str:
@@ -111,7 +113,7 @@ def refund_if_due(
 
 
 def settle_stale_payments(
-    session: Session, provider: AbstractPaymentProvider, *, older_than: timedelta, limit: int = 100
+    session: Session, provider: AbstractPaymentProvider, *, older_than: timedelta
 ) -> int:
     """Finish what requests left open: unknown charge outcomes and refunds still due.
 
@@ -119,8 +121,8 @@ def settle_stale_payments(
     """
     cutoff = datetime.now(UTC) - older_than
     orders = OrderRepository(session)
-    pending = orders.pending_attempted_before(cutoff, limit)
-    refunds_due = orders.refunds_due_before(cutoff, limit, statuses=NOT_KEPT)
+    pending = orders.pending_attempted_before(cutoff, SETTLE_BATCH)
+    refunds_due = orders.refunds_due_before(cutoff, SETTLE_BATCH, statuses=NOT_KEPT)
     session.commit()
     settled = 0
     for order_id in pending + refunds_due:

@@ -1,7 +1,5 @@
 """The application factory."""
 
-from typing import Any
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -11,7 +9,7 @@ from shop_monolith.web import api, cli, dependencies, hosts, observability, prob
 from shop_monolith.web.body_limit import BodyLimit
 
 
-def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     app = Flask(__name__)
@@ -23,7 +21,6 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         SHOP_SETTINGS=settings,
         TRUSTED_HOSTS=settings.trusted_host_list,
     )
-    app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     dependencies.init_app(app, settings)
     observability.init_app(app)

@@ -9,7 +9,7 @@ REJECTION_REASONS = {
 }
 
 
-def money(amount: int, currency: str = "EUR") -> str:
+def money(amount: int, currency: str) -> str:
     """Integer minor units as a price: money(1999, "EUR") == "€19.99"."""
     sign = "-" if amount < 0 else ""
     major, minor = divmod(abs(amount), 100)
