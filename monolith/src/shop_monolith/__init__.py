@@ -1,1 +1,4 @@
-"""The shop monolith: a layered Flask application (web -> services -> repositories -> models)."""
+"""The shop monolith: a layered Flask application.
+
+web -> services -> repositories | gateways -> models (adr/0002-layered-monolith.md).
+"""
