@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from strangler_proxy.config import parse
-from strangler_proxy.problems import send_refusal
-from strangler_proxy.proxy import Proxy
-from strangler_proxy.server import ServerProtocol
+from strangler_proxy.control.metrics import Metrics
+from strangler_proxy.policy.proxy import Proxy
+from strangler_proxy.policy.table import parse
+from strangler_proxy.wire.problems import send_refusal
+from strangler_proxy.wire.server import ServerProtocol
 
 
 def free_port() -> int:
@@ -64,7 +65,7 @@ def running(
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
             runners.append(runner)
-        proxy = Proxy(table)
+        proxy = Proxy(table, Metrics())
         state.proxy = proxy
         server = await loop.create_server(
             lambda: ServerProtocol(

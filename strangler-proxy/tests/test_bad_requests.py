@@ -6,8 +6,9 @@ from aiohttp import web
 from proxy_harness import Running, running
 from proxy_wire import Wire, assert_problem
 
-from strangler_proxy.messages import REASONS, Headers, Request, Responder
-from strangler_proxy.problems import TITLES
+from strangler_proxy.messages import REASONS, Headers, Request
+from strangler_proxy.wire.problems import TITLES
+from strangler_proxy.wire.responder import Responder
 
 TABLE = """
 [upstreams.app]

@@ -14,7 +14,15 @@ from aiohttp import web
 from proxy_harness import Running, running
 from proxy_wire import PROBLEM_BASE
 
-from strangler_proxy.breaker import ADMITTED, CLOSED, HALF_OPENED, OPENED, PROBE, REFUSED, Breaker
+from strangler_proxy.policy.breaker import (
+    ADMITTED,
+    CLOSED,
+    HALF_OPENED,
+    OPENED,
+    PROBE,
+    REFUSED,
+    Breaker,
+)
 from strangler_proxy.settings import BreakerPolicy
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from strangler_proxy.config import ConfigError, parse
+from strangler_proxy.policy.table import ConfigError, parse
 
 BASE = """
 [upstreams.monolith]
@@ -65,7 +65,7 @@ def test_shadowing_unsafe_methods_needs_an_explicit_opt_in() -> None:
 
 
 def test_shadow_ignore_is_read_and_kept_through_runtime_changes() -> None:
-    from strangler_proxy.config import with_route_changed
+    from strangler_proxy.policy.table import with_route_changed
 
     parsed = table(
         '[[routes]]\nname = "r"\npath = "/**"\nprimary = "monolith"\ncandidate = "catalog"\n'

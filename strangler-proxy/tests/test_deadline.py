@@ -2,7 +2,7 @@
 
 import asyncio
 
-from strangler_proxy.deadline import Deadline
+from strangler_proxy.wire.deadline import Deadline
 
 
 def fired_at(*moves: tuple[float, float], cancel_at: float | None = None) -> float | None:

@@ -17,9 +17,9 @@ import pytest
 from proxy_harness import free_port
 
 from strangler_proxy.__main__ import main
-from strangler_proxy.config import parse
-from strangler_proxy.nginx_export import render, standalone
-from strangler_proxy.routing import match
+from strangler_proxy.control.nginx_export import render, standalone
+from strangler_proxy.policy.routing import match
+from strangler_proxy.policy.table import parse
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ENV = {"OLD_URL": "http://127.0.0.1:9001", "NEW_URL": "http://127.0.0.1:9002"}

@@ -1,7 +1,7 @@
 import pytest
 
-from strangler_proxy.config import parse
-from strangler_proxy.routing import BadPath, compile_pattern, match, normalise
+from strangler_proxy.policy.routing import BadPath, compile_pattern, match, normalise
+from strangler_proxy.policy.table import parse
 
 TABLE = parse(
     """

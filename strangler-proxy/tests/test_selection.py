@@ -1,9 +1,9 @@
 import base64
 import json
 
-from strangler_proxy.config import Route
 from strangler_proxy.messages import Request
-from strangler_proxy.selection import bucket, canary_key, choose_target
+from strangler_proxy.policy.selection import bucket, canary_key, choose_target
+from strangler_proxy.policy.table import Route
 
 CANARY = Route(
     name="c",

@@ -7,7 +7,7 @@ import httpx
 from aiohttp import web
 from proxy_harness import Running, running
 
-from strangler_proxy.shadow import RouteShadowStats
+from strangler_proxy.policy.shadow import RouteShadowStats
 
 SHADOW = """
 [upstreams.old]

@@ -15,8 +15,8 @@ import pytest
 from proxy_harness import free_port, running
 from proxy_wire import Wire, assert_problem
 
-from strangler_proxy.pool import UpstreamPool
-from strangler_proxy.upstream import Exchange
+from strangler_proxy.wire.pool import UpstreamPool
+from strangler_proxy.wire.upstream import Exchange
 
 TABLE = """
 [upstreams.app]

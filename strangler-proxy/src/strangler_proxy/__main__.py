@@ -3,7 +3,9 @@
 import argparse
 from pathlib import Path
 
-from strangler_proxy import app, config, nginx_export
+from strangler_proxy import app
+from strangler_proxy.control import nginx_export
+from strangler_proxy.policy.table import ConfigError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         try:
             app.run(args.routes, args.host, args.port, args.admin_port, args.audit_log)
-        except config.ConfigError as error:
+        except ConfigError as error:
             raise SystemExit(f"strangler-proxy: {error}") from error
     if args.command == "export":
         raise SystemExit(

@@ -1,4 +1,7 @@
-"""Running the proxy: the data listener, the admin listener, reloads, and a clean drain."""
+"""Running the proxy: its three parts wired together. The wire's server on the data port hands
+each request to the policy's request path (Proxy), which reports to the control plane's metrics;
+the control plane's admin listener, reloads and signals act on the same Proxy; and on SIGTERM a
+clean drain."""
 
 import asyncio
 import signal
@@ -7,14 +10,15 @@ from pathlib import Path
 
 import structlog
 import uvloop
-from aiohttp import web
 
-from strangler_proxy import config, logs
-from strangler_proxy.admin import admin_app
-from strangler_proxy.control import Control
-from strangler_proxy.problems import send_refusal
-from strangler_proxy.proxy import Proxy
-from strangler_proxy.server import ServerProtocol
+from strangler_proxy import logs
+from strangler_proxy.control.admin import start_admin
+from strangler_proxy.control.changes import Control
+from strangler_proxy.control.metrics import Metrics
+from strangler_proxy.policy.proxy import Proxy
+from strangler_proxy.policy.table import load
+from strangler_proxy.wire.problems import send_refusal
+from strangler_proxy.wire.server import ServerProtocol
 
 log = structlog.get_logger(__name__)
 DRAIN_SECONDS = 20.0
@@ -33,8 +37,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
 async def serve(
     routes: Path, host: str, port: int, admin_port: int | None, audit_log: Path | None
 ) -> None:
-    table = config.load(routes)
-    proxy = Proxy(table)
+    table = load(routes)
+    metrics = Metrics()
+    proxy = Proxy(table, metrics)
     control = Control(proxy, routes, audit_log)
     limits = table.settings.limits  # read at start: a reload changes routes and upstreams
     connections: set[ServerProtocol] = set()
@@ -48,9 +53,7 @@ async def serve(
     server = await loop.create_server(new_connection, sock=listening_socket(host, port))
     admin = None
     if admin_port is not None:
-        admin = web.AppRunner(admin_app(control), access_log=None)
-        await admin.setup()
-        await web.TCPSite(admin, host, admin_port).start()
+        admin = await start_admin(control, metrics, host, admin_port)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)

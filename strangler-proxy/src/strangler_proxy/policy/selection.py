@@ -4,8 +4,8 @@ import base64
 import hashlib
 import json
 
-from strangler_proxy.config import Route
 from strangler_proxy.messages import Request, get
+from strangler_proxy.policy.table import Route
 
 FORCE_HEADER = b"x-strangler-target"
 BUCKET_COOKIE = b"strangler_bucket"

@@ -5,7 +5,7 @@ import asyncio
 import time
 from collections import deque
 
-from strangler_proxy.upstream import Exchange, UpstreamConnection, UpstreamError
+from strangler_proxy.wire.upstream import Exchange, UpstreamConnection, UpstreamError
 
 
 class UpstreamPool:

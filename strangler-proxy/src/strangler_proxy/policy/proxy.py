@@ -1,38 +1,51 @@
-"""The request path: match a route, pick an upstream, forward, stream the answer back."""
+"""The request path: match a route, pick an upstream, forward, stream the answer back.
+
+`Proxy.handle` is the server's handler. It applies the policies (routing, selection, breakers and
+retries, shadowing) to each request and sends it over the wire (an upstream pool); it reports
+what it did to an Observer, the control plane's metrics in the running proxy."""
 
 import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable
 from functools import partial
+from typing import Protocol
 
 import structlog
 
-from strangler_proxy.config import IDEMPOTENT_METHODS, RoutingTable
-from strangler_proxy.forwarding import client_headers, request_id, upstream_request
-from strangler_proxy.messages import Request, Responder
-from strangler_proxy.metrics import Metrics
-from strangler_proxy.pool import UpstreamPool
-from strangler_proxy.problems import send_problem
-from strangler_proxy.resilience import CircuitOpen, Guard
-from strangler_proxy.routing import BadPath, match, normalise
-from strangler_proxy.selection import choose_target
-from strangler_proxy.shadow import Capture, Shadower
-from strangler_proxy.upstream import Exchange, UpstreamError
+from strangler_proxy.messages import Request
+from strangler_proxy.policy.resilience import CircuitOpen, Guard
+from strangler_proxy.policy.routing import BadPath, match, normalise
+from strangler_proxy.policy.selection import choose_target
+from strangler_proxy.policy.shadow import Capture, Shadower
+from strangler_proxy.policy.table import IDEMPOTENT_METHODS, RoutingTable
+from strangler_proxy.wire.forwarding import client_headers, request_id, upstream_request
+from strangler_proxy.wire.pool import UpstreamPool
+from strangler_proxy.wire.problems import send_problem
+from strangler_proxy.wire.responder import Responder
+from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
 log = structlog.get_logger(__name__)
 IDEMPOTENT = frozenset(method.encode() for method in IDEMPOTENT_METHODS)
 
 
+class Observer(Protocol):
+    """What the request path reports: each answer, and each shadow comparison's result."""
+
+    def observe(self, route: str, upstream: str, status: int, seconds: float) -> None: ...
+
+    def shadow_result(self, route: str, result: str) -> None: ...
+
+
 class Proxy:
-    def __init__(self, table: RoutingTable, metrics: Metrics | None = None) -> None:
+    def __init__(self, table: RoutingTable, metrics: Observer) -> None:
         self.table = table
         self.pools: dict[str, UpstreamPool] = {}
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         shadow = table.settings.shadow
         self.shadower = Shadower(
             self.fetch,
-            on_result=self._count_shadow,
+            on_result=metrics.shadow_result,
             max_in_flight=shadow.shadow_max_in_flight,
             body_cap=shadow.shadow_body_cap_bytes,
             timeout=shadow.shadow_timeout_seconds,
@@ -60,9 +73,6 @@ class Proxy:
             else:
                 pool.timeout = upstream.timeout
         self.table = table
-
-    def _count_shadow(self, route: str, result: str) -> None:
-        self.metrics.shadow.labels(route, result).inc()
 
     async def handle(self, request: Request, responder: Responder) -> None:
         started = time.perf_counter()
@@ -169,7 +179,7 @@ class Proxy:
             await exchange.done
         except UpstreamError as error:
             log.warning("upstream_broke_midway", error=str(error))
-            responder.protocol.transport.close()  # type: ignore[union-attr]
+            responder.abort()
             return
         responder.finish()
         if capture is not None:

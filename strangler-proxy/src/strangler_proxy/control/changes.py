@@ -9,8 +9,8 @@ from typing import Any
 
 import structlog
 
-from strangler_proxy import config
-from strangler_proxy.proxy import Proxy
+from strangler_proxy.policy.proxy import Proxy
+from strangler_proxy.policy.table import ConfigError, RoutingTable, load, with_route_changed
 
 log = structlog.get_logger(__name__)
 
@@ -33,8 +33,8 @@ class Control:
         """Read the routing table file again; an invalid file leaves the running table as is."""
         self.file_mtime = self._mtime()
         try:
-            table = config.load(self.routes_file)
-        except (config.ConfigError, OSError) as error:
+            table = load(self.routes_file)
+        except (ConfigError, OSError) as error:
             self.audit(actor, "reload-refused", {"error": str(error)})
             log.error("reload_refused", error=str(error))
             return False, str(error)
@@ -54,7 +54,7 @@ class Control:
             self.reload("file-watch")
 
     def change_route(self, name: str, changes: dict[str, Any], actor: str) -> dict[str, Any]:
-        table = config.with_route_changed(self.proxy.table, name, changes)  # raises ConfigError
+        table = with_route_changed(self.proxy.table, name, changes)  # raises ConfigError
         before = next(asdict(r) for r in self.proxy.table.routes if r.name == name)
         self.proxy.swap(table)
         after = next(asdict(r) for r in table.routes if r.name == name)
@@ -78,7 +78,7 @@ class Control:
                 out.write(json.dumps(record, default=str) + "\n")
 
 
-def routes_of(table: config.RoutingTable) -> list[dict[str, Any]]:
+def routes_of(table: RoutingTable) -> list[dict[str, Any]]:
     return [_plain(asdict(route)) for route in table.routes]
 
 

@@ -9,18 +9,20 @@ from typing import Any
 
 from aiohttp import web
 
-from strangler_proxy import config
-from strangler_proxy.admin_page import PAGE_POLICY, render_page, render_view
-from strangler_proxy.control import Control, routes_of
+from strangler_proxy.control.admin_page import PAGE_POLICY, render_page, render_view
+from strangler_proxy.control.changes import Control, routes_of
+from strangler_proxy.control.metrics import Metrics
+from strangler_proxy.policy.table import ConfigError
 
 TOKEN_VARIABLE = "STRANGLER_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
 CONTROL = web.AppKey("control", Control)
+METRICS = web.AppKey("metrics", Metrics)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def state(control: Control) -> dict[str, Any]:
+def state(control: Control, metrics: Metrics) -> dict[str, Any]:
     proxy = control.proxy
-    statuses = proxy.metrics.count_status()
+    statuses = metrics.count_status()
     routes = []
     for route in routes_of(proxy.table):
         shadow = proxy.shadower.stats.get(route["name"])
@@ -103,22 +105,24 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "routes": len(control.proxy.table.routes)})
 
 
-async def metrics(request: web.Request) -> web.Response:
+async def prometheus(request: web.Request) -> web.Response:
     proxy = request.app[CONTROL].proxy
-    body = proxy.metrics.exposition(proxy.guard.states)
+    body = request.app[METRICS].exposition(proxy.guard.states)
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
 
 async def api_state(request: web.Request) -> web.Response:
     _authorised(request)
-    return web.json_response(state(request.app[CONTROL]), headers=NO_STORE)
+    return web.json_response(state(request.app[CONTROL], request.app[METRICS]), headers=NO_STORE)
 
 
 async def api_view(request: web.Request) -> web.Response:
     """The state as the page shows it (an HTML fragment), for the page's script."""
     _authorised(request)
     return web.Response(
-        text=render_view(state(request.app[CONTROL])), content_type="text/html", headers=NO_STORE
+        text=render_view(state(request.app[CONTROL], request.app[METRICS])),
+        content_type="text/html",
+        headers=NO_STORE,
     )
 
 
@@ -133,7 +137,7 @@ async def api_change_route(request: web.Request) -> web.Response:
     actor = f"admin-token@{request.remote}"
     try:
         route = request.app[CONTROL].change_route(request.match_info["name"], changes, actor)
-    except config.ConfigError as error:
+    except ConfigError as error:
         status = 404 if "no route named" in str(error) else 422
         raise _problem(status, "invalid-change", str(error)) from error
     return web.json_response(route)
@@ -157,15 +161,24 @@ async def page(_: web.Request) -> web.Response:
     )
 
 
-def admin_app(control: Control) -> web.Application:
+def admin_app(control: Control, metrics: Metrics) -> web.Application:
     app = web.Application()
     app[CONTROL] = control
+    app[METRICS] = metrics
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", prometheus)
     app.router.add_get("/admin", page)
     app.router.add_get("/admin/api/state", api_state)
     app.router.add_get("/admin/api/view", api_view)
     app.router.add_patch("/admin/api/routes/{name}", api_change_route)
     app.router.add_post("/admin/api/reload", api_reload)
     return app
+
+
+async def start_admin(control: Control, metrics: Metrics, host: str, port: int) -> web.AppRunner:
+    """Serve the admin app on its own port, on the proxy's event loop; `cleanup()` stops it."""
+    runner = web.AppRunner(admin_app(control, metrics), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

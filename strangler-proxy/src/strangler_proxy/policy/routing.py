@@ -4,7 +4,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from strangler_proxy.config import Route, RoutingTable
+from strangler_proxy.policy.table import Route, RoutingTable
 
 
 class BadPath(ValueError):

@@ -10,10 +10,10 @@ from typing import Any
 
 import structlog
 
-from strangler_proxy.config import Route
-from strangler_proxy.diff import Difference, NoiseModel, Snapshot, compare
 from strangler_proxy.messages import Headers
-from strangler_proxy.upstream import Exchange, UpstreamError
+from strangler_proxy.policy.diff import Difference, NoiseModel, Snapshot, compare
+from strangler_proxy.policy.table import Route
+from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
 log = structlog.get_logger(__name__)
 NO_NOISE_COPY = Snapshot(0, {}, b"")  # this request took no noise copy

@@ -6,10 +6,10 @@ import re
 import sys
 from pathlib import Path
 
-from strangler_proxy.config import IDEMPOTENT_METHODS, Route, RoutingTable, load
-from strangler_proxy.problems import TITLES, TYPE_BASE
-from strangler_proxy.routing import compile_pattern
+from strangler_proxy.policy.routing import compile_pattern
+from strangler_proxy.policy.table import IDEMPOTENT_METHODS, Route, RoutingTable, load
 from strangler_proxy.settings import Limits
+from strangler_proxy.wire.problems import TITLES, TYPE_BASE
 
 RETRIED = "(" + "|".join(sorted(IDEMPOTENT_METHODS)) + ")"
 ROUTE_URI = "/_strangler/route/"  # each request is rewritten to its route's location

@@ -4,9 +4,9 @@ from collections.abc import Awaitable, Callable
 
 import stamina
 
-from strangler_proxy.breaker import REFUSED, Breaker
+from strangler_proxy.policy.breaker import REFUSED, Breaker
 from strangler_proxy.settings import BreakerPolicy
-from strangler_proxy.upstream import Exchange, UpstreamError
+from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
 # The upstream's own failures, when it answers: a gateway of its own failed, it says it is
 # unavailable, or it timed out. A 500 is an answer to that request, which a client can provoke.

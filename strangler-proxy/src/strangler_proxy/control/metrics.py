@@ -50,6 +50,9 @@ class Metrics:
             )
         counter.inc()  # type: ignore[attr-defined]
 
+    def shadow_result(self, route: str, result: str) -> None:
+        self.shadow.labels(route, result).inc()
+
     def count_status(self) -> dict[str, dict[str, float]]:
         """Responses per route and status, for the admin page."""
         out: dict[str, dict[str, float]] = {}

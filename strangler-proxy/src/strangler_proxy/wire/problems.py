@@ -2,7 +2,7 @@
 
 import json
 
-from strangler_proxy.messages import Refused, Responder
+from strangler_proxy.wire.responder import Refused, Responder
 
 TYPE_BASE = "https://shop.example/problems/proxy/"
 TITLES = {  # the problem a status stands for, unless a refusal names another
