@@ -1,6 +1,12 @@
+import json
+from pathlib import Path
+
 import pytest
 
-from strangler_proxy.policy.table import ConfigError, parse
+from strangler_proxy.control.changes import Control
+from strangler_proxy.control.metrics import Metrics
+from strangler_proxy.policy.proxy import Proxy
+from strangler_proxy.policy.table import ConfigError, load, parse, with_route_changed
 
 BASE = """
 [upstreams.monolith]
@@ -65,8 +71,6 @@ def test_shadowing_unsafe_methods_needs_an_explicit_opt_in() -> None:
 
 
 def test_shadow_ignore_is_read_and_kept_through_runtime_changes() -> None:
-    from strangler_proxy.policy.table import with_route_changed
-
     parsed = table(
         '[[routes]]\nname = "r"\npath = "/**"\nprimary = "monolith"\ncandidate = "catalog"\n'
         'mode = "shadow"\nshadow_ignore = ["*.id", "created_at"]\n'
@@ -123,3 +127,73 @@ def test_invalid_settings_say_what_is_wrong(setting: str, message: str) -> None:
             f"[settings]\n{setting}\n{BASE}" + '[[routes]]\npath = "/**"\nprimary = "monolith"\n',
             env={"MONOLITH_URL": "http://127.0.0.1:8000"},
         )
+
+
+ROUTE = '[[routes]]\nname = "r"\npath = "/**"\nprimary = "monolith"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("settings = 5\n" + BASE + ROUTE, "settings must be a table"),
+        ("upstreams = 5\n" + ROUTE, "upstreams must be a table"),
+        (
+            '[upstreams.x]\nurl = "http://127.0.0.1:1"\ntimeout = "soon"\n' + ROUTE,
+            "timeout must be",
+        ),
+        (
+            '[upstreams.x]\nurl = "http://x:1"\nmax_connections = "many"\n' + ROUTE,
+            "max_connections",
+        ),
+        ("routes = 5\n" + BASE, "routes must be an array of tables"),
+    ],
+)
+def test_tables_and_values_of_the_wrong_shape_are_named(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse(text, env={"MONOLITH_URL": "http://127.0.0.1:8000"})
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('methods = "GET"', "route r: methods must be a list of strings"),
+        ('shadow_ignore = "*.id"', "route r: shadow_ignore must be a list of strings"),
+        ('canary_percent = "some"', "route r: canary_percent must be a number"),
+    ],
+)
+def test_route_values_of_the_wrong_type_name_their_key(line: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        table(ROUTE + line + "\n")
+
+
+def test_a_runtime_change_of_the_wrong_type_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="canary_percent must be a number"):
+        with_route_changed(table(ROUTE), "r", {"canary_percent": "ten"})
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("max_header_byte = 4096", "unknown settings max_header_byte"),
+        (
+            'keepalive_timeout_seconds = "75s"',
+            "settings.keepalive_timeout_seconds must be a number",
+        ),
+        ("max_header_count = 9.5", "settings.max_header_count must be a whole number"),
+    ],
+)
+def test_a_reload_refuses_an_unknown_or_mistyped_setting_and_names_it(
+    tmp_path: Path, setting: str, named: str
+) -> None:
+    routes, audit = tmp_path / "routes.toml", tmp_path / "audit.jsonl"
+    good = '[upstreams.monolith]\nurl = "http://127.0.0.1:8000"\n' + ROUTE
+    routes.write_text(good)
+    proxy = Proxy(load(routes), Metrics())
+    control = Control(proxy, routes, audit)
+    running = proxy.table
+    routes.write_text(f"[settings]\n{setting}\n{good}")
+    ok, message = control.reload("test")
+    assert not ok and named in message
+    assert proxy.table is running  # the running table stays
+    record = json.loads(audit.read_text().splitlines()[-1])
+    assert record["action"] == "reload-refused" and named in record["error"]

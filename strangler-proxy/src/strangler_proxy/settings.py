@@ -54,31 +54,38 @@ FRACTIONS = frozenset({"breaker_failure_rate", "shadow_noise_threshold", "shadow
 MAY_BE_ZERO = frozenset({"shadow_noise_threshold", "shadow_noise_sample"})
 
 
-def _value(name: str, kind: type[Any], raw: object) -> int | float:
+def _value(name: str, kind: type[int] | type[float], raw: object) -> int | float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ValueError(f"settings.{name} must be a number, got {raw!r}")
     if kind is int and not (isinstance(raw, int) or raw.is_integer()):
         raise ValueError(f"settings.{name} must be a whole number, got {raw!r}")
-    value = kind(raw)
+    value: int | float = int(raw) if kind is int else float(raw)
     if value < 0 or (value == 0 and name not in MAY_BE_ZERO):
         raise ValueError(f"settings.{name} must be greater than 0, got {raw!r}")
     if name in FRACTIONS and value > 1:
         raise ValueError(f"settings.{name} is a fraction between 0 and 1, got {raw!r}")
-    return value  # type: ignore[no-any-return]
+    return value
+
+
+def _kind(default: object) -> type[int] | type[float]:
+    return int if isinstance(default, int) else float
+
+
+# Every setting: its group, and whether it is a whole number (an int default) or any number.
+KNOWN = {f.name: (group, _kind(f.default)) for group in GROUPS for f in fields(group)}
 
 
 def parse_settings(raw: dict[str, object]) -> Settings:
     """The settings from the file's table; an unknown key or a bad value is a ValueError."""
-    known = {f.name: (group, f) for group in GROUPS for f in fields(group)}
-    unknown = sorted(set(raw) - set(known))
+    unknown = sorted(set(raw) - set(KNOWN))
     if unknown:
         raise ValueError(
-            f"unknown settings {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"unknown settings {', '.join(unknown)}; known: {', '.join(sorted(KNOWN))}"
         )
     chosen: dict[type[Any], dict[str, Any]] = {group: {} for group in GROUPS}
     for name, value in raw.items():
-        group, spec = known[name]
-        chosen[group][name] = _value(name, type(spec.default), value)
+        group, kind = KNOWN[name]
+        chosen[group][name] = _value(name, kind, value)  # a number of the field's kind
     return Settings(
         limits=Limits(**chosen[Limits]),
         breaker=BreakerPolicy(**chosen[BreakerPolicy]),

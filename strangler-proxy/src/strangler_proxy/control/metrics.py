@@ -1,7 +1,6 @@
 """Prometheus metrics of the proxy, with labelled children cached off the hot path."""
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics import MetricWrapperBase
 
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -34,21 +33,21 @@ class Metrics:
             ["upstream"],
             registry=self.registry,
         )
-        self._children: dict[tuple[str, ...], MetricWrapperBase] = {}
+        # The labelled children, cached: `labels()` costs more than the observation itself.
+        self._latencies: dict[tuple[str, str], Histogram] = {}
+        self._responses: dict[tuple[str, str, int], Counter] = {}
 
     def observe(self, route: str, upstream: str, status: int, seconds: float) -> None:
-        key = ("latency", route, upstream)
-        histogram = self._children.get(key)
+        histogram = self._latencies.get((route, upstream))
         if histogram is None:
-            histogram = self._children[key] = self.latency.labels(route, upstream)
-        histogram.observe(seconds)  # type: ignore[attr-defined]
-        status_key = ("responses", route, upstream, str(status))
-        counter = self._children.get(status_key)
+            histogram = self._latencies[route, upstream] = self.latency.labels(route, upstream)
+        histogram.observe(seconds)
+        counter = self._responses.get((route, upstream, status))
         if counter is None:
-            counter = self._children[status_key] = self.responses.labels(
+            counter = self._responses[route, upstream, status] = self.responses.labels(
                 route, upstream, str(status)
             )
-        counter.inc()  # type: ignore[attr-defined]
+        counter.inc()
 
     def shadow_result(self, route: str, result: str) -> None:
         self.shadow.labels(route, result).inc()

@@ -35,7 +35,8 @@ class Capture:
 
     def __init__(self, cap: int) -> None:
         self.cap, self.body, self.overflow = cap, bytearray(), False
-        self.status, self.headers = 0, {}  # type: ignore[var-annotated]
+        self.status = 0
+        self.headers: dict[bytes, bytes] = {}
         self.complete: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def head(self, status: int, headers: Headers) -> None:

@@ -65,8 +65,42 @@ def _expand(value: str, env: dict[str, str], where: str) -> str:
     return _ENV.sub(replace, value)
 
 
+def _table(value: object, where: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {value!r}")
+    return value
+
+
+def _number(raw: dict[str, object], key: str, default: float, where: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"{where}: {key} must be a number, got {value!r}")
+
+
+def _whole(raw: dict[str, object], key: str, default: int, where: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except (ValueError, OverflowError):
+            pass
+    raise ConfigError(f"{where}: {key} must be a whole number, got {value!r}")
+
+
+def _strings(raw: dict[str, object], key: str, default: list[str], where: str) -> list[str]:
+    value = raw.get(key, default)
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
+    return [str(item) for item in value]
+
+
 def _upstream(name: str, raw: dict[str, object], env: dict[str, str]) -> Upstream:
-    url = _expand(str(raw.get("url", "")), env, f"upstream {name}")
+    where = f"upstream {name}"
+    url = _expand(str(raw.get("url", "")), env, where)
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
         raise ConfigError(f"upstream {name}: url must be http://host:port, got {url!r}")
@@ -75,8 +109,8 @@ def _upstream(name: str, raw: dict[str, object], env: dict[str, str]) -> Upstrea
         url=url,
         host=parts.hostname,
         port=parts.port or 80,
-        timeout=float(raw.get("timeout", 10.0)),  # type: ignore[arg-type]
-        max_connections=int(raw.get("max_connections", 128)),  # type: ignore[call-overload]
+        timeout=_number(raw, "timeout", 10.0, where),
+        max_connections=_whole(raw, "max_connections", 128, where),
     )
 
 
@@ -93,30 +127,31 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
         raise ConfigError(f"route {name}: primary is required")
     if mode != "route" and candidate is None:
         raise ConfigError(f"route {name}: mode {mode} needs a candidate")
-    percent = float(raw.get("canary_percent", 0.0))  # type: ignore[arg-type]
+    percent = _number(raw, "canary_percent", 0.0, f"route {name}")
     if not 0.0 <= percent <= 100.0:
         raise ConfigError(f"route {name}: canary_percent must be between 0 and 100")
     path = str(raw.get("path", ""))
     if not path.startswith("/"):
         raise ConfigError(f"route {name}: path must start with /")
-    methods = raw.get("methods")
+    methods = _strings(raw, "methods", [], f"route {name}")
     return Route(
         name=name,
         path=path,
-        methods=frozenset(str(m).upper() for m in methods) if methods else None,  # type: ignore[attr-defined]
+        methods=frozenset(m.upper() for m in methods) if methods else None,
         mode=mode,
         primary=str(primary),
         candidate=str(candidate) if candidate is not None else None,
         canary_percent=percent,
         fallback=bool(raw.get("fallback", False)),
         shadow_methods=_shadow_methods(name, raw),
-        shadow_ignore=tuple(str(p) for p in raw.get("shadow_ignore", ())),  # type: ignore[attr-defined]
+        shadow_ignore=tuple(_strings(raw, "shadow_ignore", [], f"route {name}")),
         shadow_unsafe=bool(raw.get("shadow_unsafe", False)),
     )
 
 
 def _shadow_methods(name: str, raw: dict[str, object]) -> frozenset[str]:
-    methods = frozenset(str(m).upper() for m in raw.get("shadow_methods", sorted(SAFE_METHODS)))  # type: ignore[attr-defined]
+    listed = _strings(raw, "shadow_methods", sorted(SAFE_METHODS), f"route {name}")
+    methods = frozenset(m.upper() for m in listed)
     unsafe = methods - SAFE_METHODS
     if unsafe and not raw.get("shadow_unsafe", False):
         raise ConfigError(
@@ -132,15 +167,21 @@ def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source or 'routing table'}: {error}") from error
-    upstreams = {name: _upstream(name, raw, env) for name, raw in data.get("upstreams", {}).items()}
+    upstreams = {
+        name: _upstream(name, _table(raw, f"upstream {name}"), env)
+        for name, raw in _table(data.get("upstreams", {}), "upstreams").items()
+    }
     if not upstreams:
         raise ConfigError("the routing table names no upstreams")
-    routes = tuple(_route(n, raw, upstreams) for n, raw in enumerate(data.get("routes", [])))
+    listed = data.get("routes", [])
+    if not isinstance(listed, list):
+        raise ConfigError(f"routes must be an array of tables ([[routes]]), got {listed!r}")
+    routes = tuple(_route(n, _table(raw, f"route {n}"), upstreams) for n, raw in enumerate(listed))
     if not routes:
         raise ConfigError("the routing table has no routes")
     try:
-        settings = parse_settings(dict(data.get("settings", {})))
-    except ValueError as error:
+        settings = parse_settings(_table(data.get("settings", {}), "settings"))
+    except ValueError as error:  # ConfigError included
         raise ConfigError(f"{source or 'routing table'}: {error}") from error
     return RoutingTable(upstreams, routes, source, settings)
 
