@@ -99,3 +99,29 @@ class NoiseModel:
 def _general(path: str) -> str:
     """items.3.price -> items.*.price: list positions count as one field."""
     return ".".join("*" if part.isdigit() else part for part in path.split("."))
+
+
+def real_differences(
+    primary: Snapshot,
+    candidate: Snapshot,
+    again: Snapshot | None,
+    noise: NoiseModel,
+    *,
+    ignore: tuple[str, ...] = (),
+    threshold: float = 0.05,
+) -> list[Difference]:
+    """The candidate's differences from the primary worth reporting (ADR-0009).
+
+    `again` is the primary's second answer to the same request (the noise copy), or None when
+    this request took none. The noise model learns from it; then a difference is dropped if the
+    same field also differed between the two primary answers, or if the field's learned noise
+    rate is above `threshold`."""
+    noise_now = [] if again is None else compare(primary, again, ignore=ignore)
+    if again is not None:
+        noise.learn(noise_now)
+    noisy_now = {d.path for d in noise_now}
+    return [
+        d
+        for d in compare(primary, candidate, ignore=ignore)
+        if d.path not in noisy_now and not noise.noisy(d.path, threshold=threshold)
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from strangler_proxy.messages import Headers
-from strangler_proxy.policy.diff import Difference, NoiseModel, Snapshot, compare
+from strangler_proxy.policy.diff import Difference, NoiseModel, Snapshot, real_differences
 from strangler_proxy.policy.table import Route
 from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
@@ -165,17 +165,14 @@ class Shadower:
         method: str,
         path: str,
     ) -> None:
-        ignore = route.shadow_ignore
-        noise_now = [] if again is NO_NOISE_COPY else compare(primary, again, ignore=ignore)
-        if again is not NO_NOISE_COPY:
-            stats.noise.learn(noise_now)
-        noisy_now = {d.path for d in noise_now}
-        real = [
-            d
-            for d in compare(primary, candidate, ignore=ignore)
-            if d.path not in noisy_now
-            and not stats.noise.noisy(d.path, threshold=self.noise_threshold)
-        ]
+        real = real_differences(
+            primary,
+            candidate,
+            None if again is NO_NOISE_COPY else again,
+            stats.noise,
+            ignore=route.shadow_ignore,
+            threshold=self.noise_threshold,
+        )
         stats.compared += 1
         self.on_result(route.name, "mismatch" if real else "match")
         if real:
