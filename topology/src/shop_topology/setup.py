@@ -4,7 +4,7 @@ import subprocess
 from pathlib import Path
 
 from shop_topology.errors import TopologyError
-from shop_topology.process import tail
+from shop_topology.logged import run_logged, tail
 from shop_topology.spec import Command
 
 SETUP_TIMEOUT_SECONDS = 300.0
@@ -12,21 +12,10 @@ SETUP_TIMEOUT_SECONDS = 300.0
 
 def run_setup(setup: Command, argv: list[str], env: dict[str, str], cwd: Path, logs: Path) -> None:
     log_path = logs / f"setup-{setup.name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        try:
-            code = subprocess.run(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=SETUP_TIMEOUT_SECONDS,
-                check=False,
-            ).returncode
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise TopologyError(f"setup step {setup.name} failed: {error}") from error
+    try:
+        code = run_logged(argv, log_path, cwd=cwd, env=env, timeout=SETUP_TIMEOUT_SECONDS)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise TopologyError(f"setup step {setup.name} failed: {error}") from error
     if code != 0:
         raise TopologyError(
             f"setup step {setup.name} exited with code {code}; last lines of {log_path}:\n"
