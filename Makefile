@@ -69,7 +69,7 @@ wrk:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 tags: ## recreate missing step tags from `Migration-Step:` commit trailers
-	@bash scripts/recreate-step-tags.sh
+	@python3 scripts/steps/tags.py
 
 steps: install ## each step tag in its own worktree and venv vs HEAD's contract suite (ARGS="--only TAG")
-	$(RUN) python scripts/steps.py $(ARGS)
+	$(RUN) python scripts/steps $(ARGS)

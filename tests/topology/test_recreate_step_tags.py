@@ -1,12 +1,14 @@
-"""`make tags` (scripts/recreate-step-tags.sh) rebuilds step tags from commit trailers."""
+"""`make tags` (scripts/steps/tags.py) rebuilds step tags from commit trailers."""
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recreate-step-tags.sh"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "steps" / "tags.py"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada",
     "GIT_AUTHOR_EMAIL": "ada@shop.example",
@@ -49,10 +51,12 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout.strip()
 
 
-def recreate(repo: Path) -> str:
-    done = subprocess.run(["bash", str(SCRIPT)], cwd=repo, capture_output=True, text=True)
+def recreate(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], cwd=repo, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return done.stdout + done.stderr
 
 
 def commit_with_subject(repo: Path, subject: str) -> str:
@@ -86,3 +90,19 @@ def test_existing_tags_are_kept_and_missing_ones_recreated(repo: Path) -> None:
     assert "created step-1-strangler-proxy" in output
     assert git(repo, "cat-file", "-t", "step-1-strangler-proxy") == "tag"
     assert "1 step tag(s) created" in output
+
+
+def test_a_trailer_that_is_no_tag_name_is_skipped_and_a_repository_without_commits_is_fine(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / "file.txt").write_text("bad")
+    git(repo, "commit", "--quiet", "-am", "Oops\n\nMigration-Step: step-2..bad", env=IDENTITY)
+
+    output = recreate(repo)
+
+    assert "skipped step-2..bad" in output
+    assert "2 step tag(s) created" in output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "--quiet")
+    assert recreate(empty) == "no commits at HEAD: nothing to tag\n"
