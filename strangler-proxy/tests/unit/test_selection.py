@@ -6,6 +6,7 @@ import json
 from strangler_proxy.messages import Request
 from strangler_proxy.policy.selection import bucket, canary_key, choose_target
 from strangler_proxy.policy.table import Route
+from strangler_proxy.wire.forwarding import upstream_request
 
 CANARY = Route(
     name="c",
@@ -124,3 +125,10 @@ def test_the_key_falls_back_past_tokens_without_a_subject_and_empty_cookies() ->
 def test_the_bearer_scheme_and_header_names_are_case_insensitive() -> None:
     _, value = bearer("7")
     assert canary_key(request([(b"authorization", b"bearer" + value[6:])])) == b"sub:7"
+
+
+def test_the_forcing_header_never_reaches_an_upstream() -> None:
+    forced = request([(b"Host", b"shop"), (b"x-Strangler-TARGET", b"candidate")])
+    sent = upstream_request(forced, rid=b"r1")
+    assert b"strangler-target" not in sent.lower()
+    assert sent.startswith(b"GET / HTTP/1.1\r\n") and b"\r\nHost: shop\r\n" in sent
