@@ -9,7 +9,8 @@ and the step or commit that fixed it, in `tests/contract/known-failures.toml`. A
 when it fails exactly its listed tests; an unlisted failure, a listed test that passes or is no
 longer in the suite, and an entry without a reason or fixed_by are red. A tag at HEAD has no
 known failures. Logs stay in `.run/steps/<tag>/`. Exits 1 if any step is red, 2 if the
-known-failures file is invalid.
+known-failures file is invalid. Worktrees and databases left by an earlier run that was killed
+are removed first.
 
 Run as `python scripts/steps [ARGS]` (`make steps ARGS=...`) with HEAD's venv, where
 shop_topology is installed. The modules, in the order a run uses them: tags (discovering and

@@ -21,7 +21,7 @@ from .known_failures import KNOWN_FAILURES, KnownFailures, KnownFailuresError, l
 from .options import Options
 from .report import describe_known_failures, report
 from .results import StepResult, plural
-from .run import result_from_logs, run_step
+from .run import clean_up_after_earlier_runs, result_from_logs, run_step
 from .tags import (
     Step,
     discover_steps,
@@ -150,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not options.from_logs:
         print(recreate_tags(options.repo), end="", flush=True)
+        clean_up_after_earlier_runs(options)
     all_steps = discover_steps(options.repo)
     steps = select_steps(all_steps, options.only)
     if not steps:

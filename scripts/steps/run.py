@@ -1,5 +1,6 @@
 """One step, in its own worktree, venv and topology: HEAD's contract suite against it and its own
-import rules; or its result read back from the logs of the last run."""
+import rules; or its result read back from the logs of the last run. And the leftovers of
+earlier runs, removed before the first step."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .contract import parse_import_rules, run_contract, run_import_rules
 from .junit import parse_junit
@@ -14,8 +16,8 @@ from .known_failures import judge
 from .options import Options
 from .results import FAILED, ContractResult, ImportRulesResult, StepResult
 from .tags import Step
-from .topology import step_topology
-from .worktree import install, worktree_env, worktree_of
+from .topology import drop_stale_databases, step_topology
+from .worktree import install, remove_stale_worktrees, worktree_env, worktree_of
 
 
 def run_step(step: Step, options: Options) -> StepResult:
@@ -82,3 +84,12 @@ def result_from_logs(step: Step, options: Options) -> StepResult:
     else:
         import_rules = ImportRulesResult(error=f"no result in {lint_log.relative_to(options.repo)}")
     return StepResult(step.tag, contract, import_rules, None)
+
+
+def clean_up_after_earlier_runs(options: Options) -> None:
+    """Removes the worktrees and drops the databases of earlier runs that were killed."""
+    for path in remove_stale_worktrees(options.repo):
+        print(f"removed the stale worktree {path} of an earlier run", flush=True)
+    for url in drop_stale_databases(options.runs):
+        name = urlsplit(url).path.lstrip("/")
+        print(f"dropped the stale database {name} of an earlier run", flush=True)

@@ -1,10 +1,11 @@
-"""A step tag's own checkout: a detached git worktree in a temporary directory, and its own
-venv (`uv sync`)."""
+"""A step tag's own checkout: a detached git worktree in a temporary directory named after this
+run's process, its own venv (`uv sync`); and removing the worktrees earlier runs left behind."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,24 +16,25 @@ from pathlib import Path
 from shop_topology.signals import uninterruptible
 
 from .command import run_command
+from .owner import alive, this_run
 from .tags import Step, git
 
-TEMP_PREFIX = "shop-steps-"
+TEMP_PREFIX = "shop-steps-"  # then the owning run's process id: shop-steps-1234-k3j2h1g0/TAG
+OWNED = re.compile(rf"^{TEMP_PREFIX}(\d+)-")
 INSTALL_TIMEOUT_S = 1800.0
 
 
 @contextlib.contextmanager
 def worktree_of(repo: Path, step: Step, temp_root: Path | None = None) -> Iterator[Path]:
     """A detached worktree of the step's tag in a temporary directory; always removed."""
-    parent = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=temp_root))
+    parent = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{this_run()}-", dir=temp_root))
     path = parent / step.tag
     try:
         git(repo, "worktree", "add", "--detach", str(path), step.tag)
         yield path
     finally:
         with uninterruptible():
-            _git_quietly(repo, "worktree", "remove", "--force", str(path))
-            shutil.rmtree(parent, ignore_errors=True)
+            _remove(repo, path, parent_too=True)
             _git_quietly(repo, "worktree", "prune")
 
 
@@ -53,6 +55,45 @@ def install(worktree: Path, log_path: Path, env: dict[str, str], uv: str) -> int
     """`uv sync --all-packages` in the worktree, into its own .venv; the exit code."""
     argv = [uv, "sync", "--all-packages"]
     return run_command(argv, log_path, cwd=worktree, env=env, timeout=INSTALL_TIMEOUT_S)
+
+
+def stale_worktrees(repo: Path, temp_root: Path | None = None) -> list[Path]:
+    """The worktrees of the repository that runs made under `temp_root` (default: the system's
+    temporary directory) whose directory is gone or whose run's process is."""
+    root = Path(temp_root or tempfile.gettempdir()).resolve()
+    stale = []
+    for line in git(repo, "worktree", "list", "--porcelain").splitlines():
+        if not line.startswith("worktree "):
+            continue
+        path = Path(line.removeprefix("worktree "))
+        if path.parent.parent.resolve() != root or not path.parent.name.startswith(TEMP_PREFIX):
+            continue
+        if not path.exists() or not _owner_alive(path):
+            stale.append(path)
+    return stale
+
+
+def remove_stale_worktrees(repo: Path, temp_root: Path | None = None) -> list[Path]:
+    """Removes the stale worktrees (unlocked first: a `git worktree add` cut short leaves its
+    worktree locked) and the temporary directories of dead runs, then prunes; those removed."""
+    stale = stale_worktrees(repo, temp_root)
+    for path in stale:
+        _git_quietly(repo, "worktree", "unlock", str(path))
+        _remove(repo, path, parent_too=not _owner_alive(path))
+    _git_quietly(repo, "worktree", "prune")
+    return stale
+
+
+def _owner_alive(path: Path) -> bool:
+    """Whether the run that made the worktree still runs (unknown owner: taken to be alive)."""
+    owner = OWNED.match(path.parent.name)
+    return owner is None or alive(int(owner[1]))
+
+
+def _remove(repo: Path, path: Path, *, parent_too: bool) -> None:
+    _git_quietly(repo, "worktree", "remove", "--force", str(path))
+    if parent_too:
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def _git_quietly(repo: Path, *args: str) -> None:

@@ -1,5 +1,8 @@
 """Example step tags, contract tests, known-failures entries and results the tests share."""
 
+import subprocess
+import sys
+
 from steps.known_failures import KnownFailure, judge
 from steps.results import ContractResult, ImportRulesResult, StepResult
 from steps.tags import Step
@@ -70,3 +73,9 @@ def junit_of(**outcomes: str) -> str:
         for name, outcome in outcomes.items()
     )
     return f"<testsuites><testsuite>{cases}</testsuite></testsuites>"
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped): the owner of a killed run."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], stdout=-1)
+    return int(done.stdout)

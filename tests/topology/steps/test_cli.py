@@ -2,12 +2,13 @@
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from steps import cli
 from steps.tags import git
-from steps_examples import SHIP, SOURCE, STEP_0, STEP_1, STEP_2, entry, result
+from steps_examples import SHIP, SOURCE, STEP_0, STEP_1, STEP_2, dead_pid, entry, result
 
 
 @pytest.mark.parametrize(("broken", "code"), [(0, 0), (1, 1)])
@@ -133,3 +134,17 @@ def test_it_runs_as_a_folder(repo: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert "  git worktree remove --force <tmp>/step-2-modular-monolith" in done.stdout
+
+
+def test_a_run_first_removes_the_worktree_a_killed_run_left_behind(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    left = Path(tempfile.mkdtemp(prefix=f"shop-steps-{dead_pid()}-")) / "step-0-monolith"
+    git(repo, "worktree", "add", "--detach", str(left), "step-0-monolith")
+    monkeypatch.setattr(cli, "run_step", lambda step, options: result(step.tag))
+
+    assert cli.main(["--repo", str(repo), "--only", "step-0-monolith"]) == 0
+
+    assert f"removed the stale worktree {left} of an earlier run" in capsys.readouterr().out
+    assert not left.parent.exists()
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
