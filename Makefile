@@ -12,6 +12,8 @@ SCALE ?= 1
 ARGS ?=
 DATABASE_URL ?= sqlite:///$(CURDIR)/.run/shop.db
 INSTALLED := .venv/.make-installed
+# Standard library only: runs before anything is installed.
+TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
@@ -21,7 +23,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk -F ':.*## ' '{ printf "  make %-15s %s\n", $$1, $$2 }'
 
-install: $(INSTALLED) ## install uv if missing, then the whole workspace (cheap when unchanged)
+install: $(INSTALLED) ## install uv if missing, the workspace and missing step tags (cheap when unchanged)
+	@$(TAGS) --quiet
 
 $(INSTALLED): $(PYPROJECTS)
 	@command -v $(UV) >/dev/null || python3 -m pip install --user uv \
@@ -69,7 +72,7 @@ wrk:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 tags: ## recreate missing step tags from `Migration-Step:` commit trailers
-	@python3 scripts/steps/tags.py
+	@$(TAGS)
 
 steps: install ## each step tag in its own worktree and venv vs HEAD's contract suite (ARGS="--only TAG")
 	$(RUN) python scripts/steps $(ARGS)

@@ -1,10 +1,10 @@
 """Step tags: the annotated `step-N-...` tags, and their recreation from commit trailers.
 
 The commit completing a step carries a `Migration-Step: <tag>` trailer, so a clone without the
-tags can recreate them: `python3 scripts/steps/tags.py [REV]` (`make tags`) creates each missing
-tag named by a trailer in the history of REV (default HEAD) on the commit carrying it (the
-newest one, if several do) and keeps existing tags. Standard library only, so that it runs
-before anything is installed.
+tags can recreate them: `python3 scripts/steps/tags.py [REV] [--quiet]` (`make tags`; `make
+install` runs it with --quiet) creates each missing tag named by a trailer in the history of REV
+(default HEAD) on the commit carrying it (the newest one, if several do) and keeps existing
+tags. Standard library only, so that it runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -59,11 +59,11 @@ def missing_trailer_tags(repo: Path, rev: str = "HEAD") -> list[tuple[str, str]]
     return [(tag, commit) for tag, commit in trailer_tags(repo, rev) if tag not in existing]
 
 
-def recreate_tags(repo: Path, rev: str = "HEAD") -> str:
-    """Creates the missing tags; what it did, a line each.
+def recreate_tags(repo: Path, rev: str = "HEAD", *, quiet: bool = False) -> str:
+    """Creates the missing tags; what it did, a line each (`quiet`: only the tags it created).
     A trailer that is no valid tag name is skipped with a warning on stderr."""
     if not _succeeds(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"):
-        return f"no commits at {rev}: nothing to tag\n"
+        return "" if quiet else f"no commits at {rev}: nothing to tag\n"
     existing = set(git(repo, "tag", "--list").split())
     lines: list[str] = []
     created = 0
@@ -71,12 +71,13 @@ def recreate_tags(repo: Path, rev: str = "HEAD") -> str:
         if not _succeeds(repo, "check-ref-format", f"refs/tags/{tag}"):
             print(f"skipped {tag} ({commit[:12]}): not a valid tag name", file=sys.stderr)
         elif tag in existing:
-            lines.append(f"exists  {tag}")
+            lines += [] if quiet else [f"exists  {tag}"]
         else:
             _tag(repo, tag, commit)
             lines.append(f"created {tag} -> {commit[:12]}")
             created += 1
-    lines.append(f"{created} step tag(s) created")
+    if created or not quiet:
+        lines.append(f"{created} step tag(s) created")
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -132,8 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="tags", description="Recreate missing step tags from `Migration-Step:` trailers."
     )
     parser.add_argument("rev", nargs="?", default="HEAD", help="whose history (default: HEAD)")
+    parser.add_argument("--quiet", action="store_true", help="print only the tags it creates")
     args = parser.parse_args(argv)
-    print(recreate_tags(Path.cwd(), args.rev), end="")
+    print(recreate_tags(Path.cwd(), args.rev, quiet=args.quiet), end="")
     return 0
 
 

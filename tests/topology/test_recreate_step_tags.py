@@ -1,6 +1,8 @@
-"""`make tags` (scripts/steps/tags.py) rebuilds step tags from commit trailers."""
+"""`make tags` (scripts/steps/tags.py) rebuilds step tags from commit trailers; `make install`
+rebuilds missing ones too, quietly."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +104,33 @@ def test_a_trailer_that_is_no_tag_name_is_skipped_and_a_repository_without_commi
 
     assert "skipped step-2..bad" in output
     assert "2 step tag(s) created" in output
+    assert recreate(repo, "--quiet") == "skipped step-2..bad ({}): not a valid tag name\n".format(
+        git(repo, "rev-parse", "--short=12", "HEAD")
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     git(empty, "init", "--quiet")
     assert recreate(empty) == "no commits at HEAD: nothing to tag\n"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_install_recreates_missing_tags_quietly(repo: Path) -> None:
+    """On a fresh clone the tags are missing; any target that installs recreates them."""
+    shutil.copy(ROOT / "Makefile", repo / "Makefile")
+    (repo / "scripts" / "steps").mkdir(parents=True)
+    shutil.copy(SCRIPT, repo / "scripts" / "steps" / "tags.py")
+    (repo / ".venv").mkdir()
+    (repo / ".venv" / ".make-installed").touch()  # the workspace is installed: nothing to sync
+
+    def make_install() -> str:
+        done = subprocess.run(
+            ["make", "--no-print-directory", "install"], cwd=repo, text=True, capture_output=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    output = make_install()
+
+    assert git(repo, "tag", "--list") == "step-0-monolith\nstep-1-strangler-proxy"
+    assert "created step-0-monolith -> " in output
+    assert make_install() == ""  # the tags exist: nothing to say
