@@ -47,7 +47,7 @@ typecheck: install ## mypy --strict
 	$(RUN) mypy
 
 pytest: install ## unit, integration, contract and topology tests
-	$(RUN) pytest monolith/tests strangler-proxy/tests tests
+	$(RUN) pytest
 
 contract: install ## the contract suite (honours SHOP_BASE_URL, SHOP_ADMIN_EMAIL, SHOP_ADMIN_PASSWORD)
 	$(RUN) pytest tests/contract

@@ -7,7 +7,6 @@ it, it starts the current step's topology itself through the `shop_topology` pac
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,19 +14,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-HERE = Path(__file__).resolve().parent
-# pytest runs with --import-mode=importlib, which puts no test folder on sys.path: the
-# suite's helper modules (client, problems, spec) are imported by name from this folder.
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from client import (  # noqa: E402
+# The suite's helper modules (client, problems, spec, samples) are imported by name: pytest's
+# `pythonpath` setting in pyproject.toml puts this folder on sys.path.
+from client import (
     Customer,
     ShopClient,
     ShopUnderTest,
     admin_client,
     register_customer,
 )
+
+HERE = Path(__file__).resolve().parent
 
 READY_TIMEOUT_S = 30.0
 

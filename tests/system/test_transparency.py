@@ -19,22 +19,17 @@ cookie signed with the time). Everything around them must still match.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-CONTRACT = Path(__file__).resolve().parents[1] / "contract"
-# The contract suite's black-box client makes the test data (see tests/contract/conftest.py).
-if str(CONTRACT) not in sys.path:
-    sys.path.insert(0, str(CONTRACT))
-
-from client import (  # noqa: E402
+# The contract suite's black-box client makes the test data (tests/contract is on pytest's
+# `pythonpath`, see pyproject.toml).
+from client import (
     API,
     PASSWORD,
     ShopClient,

@@ -1,16 +1,11 @@
 """The steps runner (scripts/steps, the package `steps`) and a throwaway repository with tags."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# pytest runs with --import-mode=importlib, which puts no folder on sys.path: the package `steps`
-# lives in scripts/, and the examples the tests share (steps_examples) here.
-HERE = Path(__file__).resolve().parent
-for folder in (HERE.parents[2] / "scripts", HERE):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+# The package `steps` (scripts/) and the examples the tests share (steps_examples, here) are
+# imported by name: pytest's `pythonpath` setting in pyproject.toml lists both folders.
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada",
