@@ -146,6 +146,15 @@ ROUTE = '[[routes]]\nname = "r"\npath = "/**"\nprimary = "monolith"\n'
             "max_connections",
         ),
         ("routes = 5\n" + BASE, "routes must be an array of tables"),
+        (
+            BASE.replace(
+                'url = "http://127.0.0.1:9100"', 'url = "http://127.0.0.1:9100"\ntimout = 3'
+            )
+            + ROUTE,
+            "upstream catalog: unknown key 'timout'",
+        ),
+        ("[setings]\nmax_body_bytes = 1\n" + BASE + ROUTE, "unknown key 'setings'"),
+        (BASE + ROUTE + ROUTE, "route names must be unique: r repeated"),
     ],
 )
 def test_tables_and_values_of_the_wrong_shape_are_named(text: str, message: str) -> None:
@@ -159,6 +168,11 @@ def test_tables_and_values_of_the_wrong_shape_are_named(text: str, message: str)
         ('methods = "GET"', "route r: methods must be a list of strings"),
         ('shadow_ignore = "*.id"', "route r: shadow_ignore must be a list of strings"),
         ('canary_percent = "some"', "route r: canary_percent must be a number"),
+        ("canary_percent = true", "route r: canary_percent must be a number"),
+        ('fallback = "false"', "route r: fallback must be true or false"),
+        ("shadow_unsafe = 1", "route r: shadow_unsafe must be true or false"),
+        ("methods = []", "route r: methods is empty"),
+        ("fallbak = true", "route r: unknown key 'fallbak'"),
     ],
 )
 def test_route_values_of_the_wrong_type_name_their_key(line: str, message: str) -> None:

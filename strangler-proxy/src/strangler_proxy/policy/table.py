@@ -14,6 +14,23 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Requests that may be sent again without doing anything twice (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+TABLE_KEYS = frozenset({"upstreams", "routes", "settings"})
+UPSTREAM_KEYS = frozenset({"url", "timeout", "max_connections"})
+ROUTE_KEYS = frozenset(
+    {
+        "name",
+        "path",
+        "methods",
+        "mode",
+        "primary",
+        "candidate",
+        "canary_percent",
+        "fallback",
+        "shadow_methods",
+        "shadow_ignore",
+        "shadow_unsafe",
+    }
+)
 
 
 class ConfigError(ValueError):
@@ -71,9 +88,24 @@ def _table(value: object, where: str) -> dict[str, object]:
     return value
 
 
+def _known_keys(raw: dict[str, object], known: frozenset[str], where: str) -> None:
+    """A misspelt key would otherwise be ignored, and its default silently used."""
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        listed = ", ".join(map(repr, unknown))
+        raise ConfigError(f"{where}: unknown key {listed}; known: {', '.join(sorted(known))}")
+
+
+def _flag(raw: dict[str, object], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
 def _number(raw: dict[str, object], key: str, default: float, where: str) -> float:
     value = raw.get(key, default)
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
         try:
             return float(value)
         except ValueError:
@@ -83,7 +115,7 @@ def _number(raw: dict[str, object], key: str, default: float, where: str) -> flo
 
 def _whole(raw: dict[str, object], key: str, default: int, where: str) -> int:
     value = raw.get(key, default)
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
         try:
             return int(value)
         except (ValueError, OverflowError):
@@ -100,6 +132,7 @@ def _strings(raw: dict[str, object], key: str, default: list[str], where: str) -
 
 def _upstream(name: str, raw: dict[str, object], env: dict[str, str]) -> Upstream:
     where = f"upstream {name}"
+    _known_keys(raw, UPSTREAM_KEYS, where)
     url = _expand(str(raw.get("url", "")), env, where)
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
@@ -116,6 +149,7 @@ def _upstream(name: str, raw: dict[str, object], env: dict[str, str]) -> Upstrea
 
 def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Route:
     name = str(raw.get("name", f"route-{n}"))
+    _known_keys(raw, ROUTE_KEYS, f"route {name}")
     mode = str(raw.get("mode", "route"))
     if mode not in MODES:
         raise ConfigError(f"route {name}: mode must be one of {', '.join(MODES)}")
@@ -133,6 +167,8 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
     path = str(raw.get("path", ""))
     if not path.startswith("/"):
         raise ConfigError(f"route {name}: path must start with /")
+    if "methods" in raw and not _strings(raw, "methods", [], f"route {name}"):
+        raise ConfigError(f"route {name}: methods is empty; leave it out to match every method")
     methods = _strings(raw, "methods", [], f"route {name}")
     return Route(
         name=name,
@@ -142,10 +178,10 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
         primary=str(primary),
         candidate=str(candidate) if candidate is not None else None,
         canary_percent=percent,
-        fallback=bool(raw.get("fallback", False)),
+        fallback=_flag(raw, "fallback", f"route {name}"),
         shadow_methods=_shadow_methods(name, raw),
         shadow_ignore=tuple(_strings(raw, "shadow_ignore", [], f"route {name}")),
-        shadow_unsafe=bool(raw.get("shadow_unsafe", False)),
+        shadow_unsafe=_flag(raw, "shadow_unsafe", f"route {name}"),
     )
 
 
@@ -153,7 +189,7 @@ def _shadow_methods(name: str, raw: dict[str, object]) -> frozenset[str]:
     listed = _strings(raw, "shadow_methods", sorted(SAFE_METHODS), f"route {name}")
     methods = frozenset(m.upper() for m in listed)
     unsafe = methods - SAFE_METHODS
-    if unsafe and not raw.get("shadow_unsafe", False):
+    if unsafe and not _flag(raw, "shadow_unsafe", f"route {name}"):
         raise ConfigError(
             f"route {name}: shadowing {', '.join(sorted(unsafe))} would do writes twice; "
             "set shadow_unsafe = true only if the candidate writes nowhere the primary reads"
@@ -167,6 +203,7 @@ def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source or 'routing table'}: {error}") from error
+    _known_keys(data, TABLE_KEYS, source or "routing table")
     upstreams = {
         name: _upstream(name, _table(raw, f"upstream {name}"), env)
         for name, raw in _table(data.get("upstreams", {}), "upstreams").items()
@@ -179,6 +216,10 @@ def parse(text: str, *, env: dict[str, str] | None = None, source: str = "") -> 
     routes = tuple(_route(n, _table(raw, f"route {n}"), upstreams) for n, raw in enumerate(listed))
     if not routes:
         raise ConfigError("the routing table has no routes")
+    names = [route.name for route in routes]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"route names must be unique: {', '.join(repeated)} repeated")
     try:
         settings = parse_settings(_table(data.get("settings", {}), "settings"))
     except ValueError as error:  # ConfigError included
