@@ -112,13 +112,23 @@ def test_integer_lookalikes_in_query_parameters_are_refused_as_documented(
     session: requests.Session,
 ) -> None:
     api = admin if op.admin_only else fuzzing_customer.api
-    fuzz(LOOKALIKE_SCHEMA[op.path][op.method.upper()], shop, api, session)
+    # The same examples every run: `make steps` expects an older tag to fail this test for
+    # the same operations every time (tests/contract/known-failures.toml).
+    fuzz(LOOKALIKE_SCHEMA[op.path][op.method.upper()], shop, api, session, derandomize=True)
 
 
-def fuzz(operation: Any, shop: ShopUnderTest, api: ShopClient, session: requests.Session) -> None:
+def fuzz(
+    operation: Any,
+    shop: ShopUnderTest,
+    api: ShopClient,
+    session: requests.Session,
+    *,
+    derandomize: bool = False,
+) -> None:
     """Generate requests for one operation and check every answer against the contract."""
 
     @hypothesis.settings(
+        derandomize=derandomize,
         max_examples=MAX_EXAMPLES,
         deadline=None,
         database=None,
