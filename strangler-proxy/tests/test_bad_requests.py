@@ -45,6 +45,7 @@ def app(state: Running) -> web.Application:
         b"GET / HTTP/2.0\r\nHost: a\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: a\r\nX-Bad: a\x01b\r\n\r\n",
         b"GET /?q=\xff HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: " + b"a" * 301 + b"\r\n\r\n",
     ],
     ids=[
         "two-hosts",
@@ -56,6 +57,7 @@ def app(state: Running) -> web.Application:
         "http2-line",
         "control-character",
         "non-ascii-target",
+        "host-longer-than-a-host-name",
     ],
 )
 def test_malformed_requests_are_400_problems_and_never_forwarded(head: bytes) -> None:

@@ -11,6 +11,10 @@ from strangler_proxy.messages import Headers
 from strangler_proxy.settings import Limits
 from strangler_proxy.wire.responder import Refused
 
+# A DNS name is at most 253 bytes; with an IPv6 literal's brackets and a port, well under this.
+# A longer Host would also be copied into X-Forwarded-Host, past the upstream's line limit.
+MAX_HOST_BYTES = 300
+
 IDLE, HEAD, BODY = 0, 1, 2  # where the parser is in the current request
 SHORTEST_LINE = len(b"GET  HTTP/1.1")  # a request line around an empty target
 
@@ -86,6 +90,8 @@ class HeadLimits:
             lower = name.lower()
             if lower == b"host":
                 hosts += 1
+                if len(value) > MAX_HOST_BYTES:
+                    raise Refused(400, "The Host header is longer than any host name and port.")
             elif lower == b"content-length":
                 length = value
             elif lower == b"transfer-encoding":
