@@ -91,9 +91,12 @@ def test_a_refund_that_failed_during_cancel_is_finished_by_settlement(session: S
     cancelled = cancel_order(session, provider, customer.id, order.id)
     # The cancellation stands; the refund is still due.
     assert (cancelled.status, cancelled.payment.status) == ("CANCELLED", "CAPTURED")
+    cancelled_at = cancelled.updated_at
 
     assert payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
 
     session.refresh(order)
     assert order.payment.status == "REFUNDED"
     assert provider.refunded == [order.payment.provider_charge_id]
+    # The payment's change is the order's change too (contract: Order.updated_at).
+    assert order.updated_at > cancelled_at

@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from shop_monolith.models import Order, Payment
+from shop_monolith.models.base import utcnow
 from shop_monolith.repositories.pages import Page, paginate
 
 
@@ -63,18 +64,32 @@ class OrderRepository:
 
     def record_late_capture(self, order_id: uuid.UUID, charge_id: str) -> None:
         """The provider took money for an order that had already failed: note it as CAPTURED."""
-        self.session.execute(
-            update(Payment)
-            .where(Payment.order_id == order_id, Payment.status != "REFUNDED")
-            .values(status="CAPTURED", provider_charge_id=charge_id)
-            .execution_options(synchronize_session=False)
+        self._change_payment(
+            order_id,
+            Payment.status != "REFUNDED",
+            status="CAPTURED",
+            provider_charge_id=charge_id,
         )
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
         """CAPTURED -> REFUNDED; a no-op if someone else recorded the refund first."""
-        self.session.execute(
+        self._change_payment(order_id, Payment.status == "CAPTURED", status="REFUNDED")
+
+    def _change_payment(
+        self, order_id: uuid.UUID, condition: ColumnElement[bool], **values: object
+    ) -> None:
+        """Update the order's payment where `condition` holds; a change to the payment is a
+        change to the order, so its updated_at moves with it (and only then)."""
+        changed = self.session.execute(
             update(Payment)
-            .where(Payment.order_id == order_id, Payment.status == "CAPTURED")
-            .values(status="REFUNDED")
+            .where(Payment.order_id == order_id, condition)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            self.session.execute(
+                update(Order)
+                .where(Order.id == order_id)
+                .values(updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
