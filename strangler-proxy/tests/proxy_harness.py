@@ -16,6 +16,16 @@ from strangler_proxy.policy.table import parse
 from strangler_proxy.wire.problems import send_refusal
 from strangler_proxy.wire.server import ServerProtocol
 
+# One upstream, `app` (its URL filled in by `running`), and one rule sending it everything.
+ONE_UPSTREAM = """
+[upstreams.app]
+url = "${APP_URL}"
+timeout = 5
+[[routes]]
+path = "/**"
+primary = "app"
+"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -9,18 +9,11 @@ from pathlib import Path
 
 import httpx
 from aiohttp import web
-from proxy_harness import Running, running
+from proxy_harness import ONE_UPSTREAM, Running, running
 from proxy_process import proxy_process, upstream
 from proxy_wire import Wire, assert_problem
 
-TABLE = """
-[upstreams.app]
-url = "${APP_URL}"
-timeout = 5
-[[routes]]
-path = "/**"
-primary = "app"
-"""
+TABLE = ONE_UPSTREAM
 SMALL = {  # small limits and short timeouts, so that the tests are quick
     "max_request_line_bytes": 1024,
     "max_header_bytes": 4096,

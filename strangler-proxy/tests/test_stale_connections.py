@@ -12,20 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from proxy_harness import free_port, running
+from proxy_harness import ONE_UPSTREAM, free_port, running
 from proxy_wire import Wire, assert_problem
 
 from strangler_proxy.wire.pool import UpstreamPool
 from strangler_proxy.wire.upstream import Exchange
 
-TABLE = """
-[upstreams.app]
-url = "${APP_URL}"
-timeout = 5
-[[routes]]
-path = "/**"
-primary = "app"
-"""
+TABLE = ONE_UPSTREAM
 # Bytes that would confuse a careless framing if cut or re-sent: CRLFs, a request line, NULs.
 BODY = b"\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n\x00" + os.urandom(200_000)
 
