@@ -16,7 +16,6 @@ from proxy_harness import ONE_UPSTREAM, free_port, running
 from proxy_wire import Wire, assert_problem
 
 from strangler_proxy.wire.pool import UpstreamPool
-from strangler_proxy.wire.upstream import Exchange
 
 TABLE = ONE_UPSTREAM
 # Bytes that would confuse a careless framing if cut or re-sent: CRLFs, a request line, NULs.
@@ -129,8 +128,9 @@ def test_the_pool_tries_again_on_a_new_connection_not_another_kept_alive_one() -
         pool = UpstreamPool("app", "127.0.0.1", port, timeout=5)
         warm = [await pool.acquire(), await pool.acquire()]  # two connections at once
         for connection in warm:
-            exchange = Exchange(asyncio.get_running_loop(), head_only=False, timeout=5)
-            connection.send(b"GET /warm HTTP/1.1\r\nHost: a\r\n\r\n", exchange)
+            exchange = connection.send(
+                b"GET /warm HTTP/1.1\r\nHost: a\r\n\r\n", head_only=False, timeout=5
+            )
             await exchange.done  # then the connection is idle in the pool, kept alive
         put = b"PUT /thing HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
         exchange = await pool.fetch(put, False, True)

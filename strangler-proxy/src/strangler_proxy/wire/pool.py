@@ -41,8 +41,7 @@ class UpstreamPool:
         """
         connection = await self.acquire()
         reused = connection.exchanges > 0
-        exchange = Exchange(asyncio.get_running_loop(), head_only=head_only, timeout=self.timeout)
-        connection.send(data, exchange)
+        exchange = connection.send(data, head_only=head_only, timeout=self.timeout)
         try:
             await exchange.head
         except UpstreamError as error:
@@ -57,8 +56,7 @@ class UpstreamPool:
             connection = await self._connect()
         else:
             connection = await self.acquire()
-        exchange = Exchange(asyncio.get_running_loop(), head_only=head_only, timeout=self.timeout)
-        connection.send(data, exchange)
+        exchange = connection.send(data, head_only=head_only, timeout=self.timeout)
         await exchange.head
         return exchange
 

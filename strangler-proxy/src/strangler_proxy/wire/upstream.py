@@ -12,6 +12,7 @@ from typing import Protocol
 import httptools
 
 from strangler_proxy.messages import Headers, ResponseHead
+from strangler_proxy.wire.deadline import Deadline
 
 
 class UpstreamError(Exception):
@@ -33,27 +34,24 @@ class Pool(Protocol):
 
 
 class Exchange:
-    """One request on one connection: the response head, then body chunks into a sink."""
+    """One request on one connection: the response head, then body chunks into a sink.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, *, head_only: bool, timeout: float) -> None:
+    It references its connection, never the other way round once it is done: an exchange and
+    its sink (a closure over the request's state) form no reference cycle that outlives the
+    request, so the request path leaves nothing for the garbage collector (ADR-0008)."""
+
+    __slots__ = ("_early", "_sink", "connection", "done", "head", "head_only", "resumer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, head_only: bool) -> None:
         self.head: asyncio.Future[ResponseHead] = loop.create_future()
         self.done: asyncio.Future[None] = loop.create_future()
         self.head_only = head_only
-        # A timer, not asyncio.wait_for: no extra task per request on the hot path.
-        self._timer = loop.call_later(timeout, self._time_out)
         self._early: list[bytes] = []
         self._sink: Callable[[bytes], None] | None = None
         self.connection: UpstreamConnection | None = None
         self.resumer: asyncio.Future[None] | None = None  # waits for a slow client to drain
 
-    def _time_out(self) -> None:
-        if not self.head.done():
-            self.head.set_exception(TimeoutError())
-            if self.connection is not None:
-                self.connection.close()  # its late answer must not reach the next request
-
     def got_head(self, head: ResponseHead) -> None:
-        self._timer.cancel()
         if not self.head.done():
             self.head.set_result(head)
 
@@ -61,7 +59,8 @@ class Exchange:
         for chunk in self._early:
             sink(chunk)
         self._early.clear()
-        self._sink = sink
+        if not self.done.done():  # the whole answer often came with its head: nothing to wait for
+            self._sink = sink
 
     def deliver(self, chunk: bytes) -> None:
         if self._sink is None:
@@ -69,8 +68,13 @@ class Exchange:
         else:
             self._sink(chunk)
 
+    def finish(self) -> None:
+        self._sink = None  # the sink closes over this exchange: drop it, no cycle is left
+        if not self.done.done():
+            self.done.set_result(None)
+
     def fail(self, error: Exception) -> None:
-        self._timer.cancel()
+        self._sink = None
         for future in (self.head, self.done):
             if not future.done():
                 future.set_exception(error)
@@ -89,21 +93,37 @@ class UpstreamConnection(asyncio.Protocol):
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.transport: asyncio.Transport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.exchange: Exchange | None = None
         self.headers: Headers = []
         self.idle_since = time.monotonic()
         self.closed = False
         self.exchanges = 0  # how many requests this connection has carried
+        self.deadline: Deadline | None = None  # for the response head of the exchange under way
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.loop = loop = asyncio.get_running_loop()
+        # One timer per connection, not per request (deadline.py); the pool's timeout bounds the
+        # wait for each response head.
+        self.deadline = Deadline(loop, self._time_out)
 
-    def send(self, data: bytes, exchange: Exchange) -> None:
-        assert self.transport is not None
+    def send(self, data: bytes, *, head_only: bool, timeout: float) -> Exchange:
+        """Send a request; the exchange answers its response."""
+        assert self.transport is not None and self.loop is not None and self.deadline is not None
+        exchange = Exchange(self.loop, head_only=head_only)
         self.exchange, exchange.connection, self.headers = exchange, self, []
         self.exchanges += 1  # the parser carries over: llhttp reads one response after another
+        self.deadline.set(timeout)
         self.transport.write(data)
+        return exchange
+
+    def _time_out(self) -> None:
+        exchange = self.exchange
+        if exchange is not None and not exchange.head.done():
+            exchange.head.set_exception(TimeoutError())
+            self.close()  # its late answer must not reach the next request
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -117,16 +137,11 @@ class UpstreamConnection(asyncio.Protocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self.deadline is not None:
+            self.deadline.clear()
         if self.exchange is None:
             return
-        head = ResponseHead(
-            status=self.parser.get_status_code(),
-            reason=b"",
-            headers=self.headers,
-            keep_alive=self.parser.should_keep_alive(),
-            chunked=any(n.lower() == b"transfer-encoding" for n, _ in self.headers),
-        )
-        self.exchange.got_head(head)
+        self.exchange.got_head(response_head(self.parser, self.headers))
         if self.exchange.head_only:  # a HEAD response has no body whatever its headers say
             self._finish(reusable=False)
 
@@ -139,8 +154,8 @@ class UpstreamConnection(asyncio.Protocol):
 
     def _finish(self, *, reusable: bool) -> None:
         exchange, self.exchange = self.exchange, None
-        if exchange is not None and not exchange.done.done():
-            exchange.done.set_result(None)
+        if exchange is not None:
+            exchange.finish()
         if reusable and not self.closed:
             self.pool.release(self)
         else:
@@ -154,6 +169,8 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self.deadline is not None:
+            self.deadline.cancel()
         answered = self.exchange is not None and self.exchange.head.done()
         if self.exchange is not None:
             self._abort(UpstreamError(f"{self.pool.name} closed the connection", answered=answered))
@@ -164,3 +181,13 @@ class UpstreamConnection(asyncio.Protocol):
             self.closed = True
             self.transport.close()
         self.pool.discard(self)
+
+
+def response_head(parser: httptools.HttpResponseParser, headers: Headers) -> ResponseHead:
+    return ResponseHead(
+        status=parser.get_status_code(),
+        reason=b"",
+        headers=headers,
+        keep_alive=parser.should_keep_alive(),
+        chunked=any(n.lower() == b"transfer-encoding" for n, _ in headers),
+    )
