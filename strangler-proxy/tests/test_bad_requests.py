@@ -46,6 +46,8 @@ def app(state: Running) -> web.Application:
         b"GET / HTTP/1.1\r\nHost: a\r\nX-Bad: a\x01b\r\n\r\n",
         b"GET /?q=\xff HTTP/1.1\r\nHost: a\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: " + b"a" * 301 + b"\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
     ],
     ids=[
         "two-hosts",
@@ -58,6 +60,8 @@ def app(state: Running) -> web.Application:
         "control-character",
         "non-ascii-target",
         "host-longer-than-a-host-name",
+        "two-equal-content-lengths",
+        "two-content-lengths",
     ],
 )
 def test_malformed_requests_are_400_problems_and_never_forwarded(head: bytes) -> None:

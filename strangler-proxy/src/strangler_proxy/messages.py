@@ -26,21 +26,33 @@ HOP_BY_HOP = frozenset(
 Headers = list[tuple[bytes, bytes]]
 
 
-def end_to_end(headers: Headers, *, also: frozenset[bytes] = frozenset()) -> Headers:
-    """The headers without hop-by-hop ones (and those Connection names), nor `also`."""
+def end_to_end(
+    headers: Headers, names: list[bytes], *, also: frozenset[bytes] = frozenset()
+) -> Headers:
+    """The headers without hop-by-hop ones (and those Connection names), nor `also`.
+
+    `names` are the headers' names in lower case, in order: one pass lowers them (the server and
+    the upstream client do it as a head arrives), and every later look-up reuses it."""
     drop = HOP_BY_HOP | also
-    for name, value in headers:
-        if name.lower() == b"connection":
-            drop = drop | {token.strip().lower() for token in value.split(b",")}
-    return [(name, value) for name, value in headers if name.lower() not in drop]
+    if b"connection" in names:
+        for name, (_, value) in zip(names, headers, strict=True):
+            if name == b"connection":
+                drop = drop | {token.strip().lower() for token in value.split(b",")}
+    return [header for name, header in zip(names, headers, strict=True) if name not in drop]
 
 
-def get(headers: Headers, name: bytes) -> bytes | None:
-    """The first value of a header; `name` in lower case."""
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
+def lowered(headers: Headers) -> list[bytes]:
+    return [name.lower() for name, _ in headers]
+
+
+def get(headers: Headers, name: bytes, names: list[bytes] | None = None) -> bytes | None:
+    """The first value of a header; `name` in lower case, `names` as for `end_to_end`."""
+    if names is None:
+        names = lowered(headers)
+    try:
+        return headers[names.index(name)][1]
+    except ValueError:
+        return None
 
 
 def serialise(status_line: bytes, headers: Headers) -> bytes:
@@ -70,12 +82,19 @@ class Request:
     keep_alive: bool
     body: bytes = b""
     http_version: str = "1.1"
+    names: list[bytes] = field(default_factory=list)  # lower case; filled in if not given
     path: bytes = field(init=False)
     query: bytes = field(init=False)
 
     def __post_init__(self) -> None:
+        if len(self.names) != len(self.headers):
+            self.names = lowered(self.headers)
         path, _, query = self.target.partition(b"?")
         self.path, self.query = path, query
+
+    def header(self, name: bytes) -> bytes | None:
+        """The first value of a header; `name` in lower case."""
+        return get(self.headers, name, self.names)
 
 
 @dataclass(frozen=True)
@@ -87,3 +106,5 @@ class ResponseHead:
     headers: Headers
     keep_alive: bool
     chunked: bool
+    names: list[bytes] = field(default_factory=list)  # lower case, as Request.names
+    length: int | None = None  # Content-Length, unless chunked

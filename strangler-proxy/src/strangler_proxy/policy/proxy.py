@@ -154,15 +154,10 @@ class Proxy:
         self, exchange: Exchange, responder: Responder, rid: bytes, capture: Capture | None
     ) -> None:
         head = exchange.head.result()
-        length = None
-        if not head.chunked:
-            for name, value in head.headers:
-                if name.lower() == b"content-length" and value.isdigit():
-                    length = int(value)
-        responder.start(head.status, client_headers(head.headers, rid=rid), length=length)
+        responder.start(head.status, client_headers(head, rid=rid), length=head.length)
         writable = responder.writable
         if capture is not None:
-            capture.head(head.status, head.headers)
+            capture.head(head)
 
         def sink(chunk: bytes) -> None:
             responder.send(chunk)

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import json
 
-from strangler_proxy.messages import Request, get
+from strangler_proxy.messages import Request
 from strangler_proxy.policy.table import Route
 
 FORCE_HEADER = b"x-strangler-target"
@@ -13,7 +13,7 @@ BUCKET_COOKIE = b"strangler_bucket"
 
 def canary_key(request: Request) -> bytes:
     """What keeps a caller on one side: the token's subject, else a cookie, else the address."""
-    authorization = get(request.headers, b"authorization") or b""
+    authorization = request.header(b"authorization") or b""
     if authorization[:7].lower() == b"bearer ":
         try:
             payload = authorization[7:].split(b".")[1]
@@ -21,7 +21,7 @@ def canary_key(request: Request) -> bytes:
             return ("sub:" + str(claims["sub"])).encode()
         except (IndexError, ValueError, KeyError, TypeError):
             pass  # not a JWT: fall back to the other keys (the upstream judges the token)
-    for part in (get(request.headers, b"cookie") or b"").split(b";"):
+    for part in (request.header(b"cookie") or b"").split(b";"):
         name, _, value = part.strip().partition(b"=")
         if name == BUCKET_COOKIE and value:
             return b"cookie:" + value
@@ -37,7 +37,7 @@ def bucket(key: bytes) -> float:
 def choose_target(route: Route, request: Request) -> str:
     if route.mode != "canary" or route.candidate is None:
         return route.primary
-    forced = get(request.headers, FORCE_HEADER)
+    forced = request.header(FORCE_HEADER)
     if forced == b"candidate":
         return route.candidate
     if forced == b"primary":

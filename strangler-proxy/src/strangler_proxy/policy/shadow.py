@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from strangler_proxy.messages import Headers
+from strangler_proxy.messages import ResponseHead
 from strangler_proxy.policy.diff import Difference, NoiseModel, Snapshot, real_differences
 from strangler_proxy.policy.table import Route
 from strangler_proxy.wire.upstream import Exchange, UpstreamError
@@ -39,9 +39,9 @@ class Capture:
         self.headers: dict[bytes, bytes] = {}
         self.complete: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def head(self, status: int, headers: Headers) -> None:
-        self.status = status
-        self.headers = {name.lower(): value for name, value in headers}
+    def head(self, head: ResponseHead) -> None:
+        self.status = head.status
+        self.headers = dict(zip(head.names, (value for _, value in head.headers), strict=True))
 
     def add(self, chunk: bytes) -> None:
         if len(self.body) + len(chunk) > self.cap:
@@ -152,7 +152,7 @@ class Shadower:
 
         exchange.stream_to(keep)
         await exchange.done
-        headers = {name.lower(): value for name, value in head.headers}
+        headers = dict(zip(head.names, (value for _, value in head.headers), strict=True))
         return None if too_large else Snapshot(head.status, headers, bytes(body))
 
     def _judge(

@@ -3,7 +3,7 @@
 import os
 import re
 
-from strangler_proxy.messages import Headers, Request, end_to_end, get
+from strangler_proxy.messages import Headers, Request, ResponseHead, end_to_end
 
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 # Only the proxy sets these: a client must not be able to forge them.
@@ -18,10 +18,11 @@ _SET_BY_PROXY = frozenset(
         b"content-length",
     }
 )
+_DROPPED = _SET_BY_PROXY | {b"x-request-id"}  # the proxy sets its own
 
 
 def request_id(request: Request) -> bytes:
-    offered = get(request.headers, b"x-request-id")
+    offered = request.header(b"x-request-id")
     return (
         offered if offered and _VALID_REQUEST_ID.match(offered) else os.urandom(16).hex().encode()
     )
@@ -29,9 +30,9 @@ def request_id(request: Request) -> bytes:
 
 def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -> bytes:
     """The request as the upstream gets it: end-to-end headers plus forwarding headers."""
-    headers: Headers = end_to_end(request.headers, also=_SET_BY_PROXY | {b"x-request-id"})
-    # The proxy is the edge: forwarding headers from clients are dropped above, not extended.
-    host = get(request.headers, b"host")
+    # The proxy is the edge: forwarding headers from clients are dropped here, not extended.
+    headers = end_to_end(request.headers, request.names, also=_DROPPED)
+    host = request.header(b"host")
     headers += [
         (b"X-Forwarded-For", request.client.encode()),
         (b"X-Forwarded-Proto", scheme),
@@ -47,9 +48,9 @@ def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -
     return b"\r\n".join(lines) + b"\r\n\r\n" + request.body
 
 
-def client_headers(upstream_headers: Headers, *, rid: bytes) -> Headers:
+def client_headers(head: ResponseHead, *, rid: bytes) -> Headers:
     """The upstream's response headers as the client gets them (framing is set separately)."""
-    headers = end_to_end(upstream_headers, also=frozenset({b"content-length"}))
-    if get(headers, b"x-request-id") is None:
+    headers = end_to_end(head.headers, head.names, also=frozenset({b"content-length"}))
+    if b"x-request-id" not in head.names:
         headers.append((b"X-Request-ID", rid))
     return headers

@@ -7,7 +7,7 @@ the parser calls them on the connection itself, with no extra call per request."
 
 import httptools
 
-from strangler_proxy.messages import Headers
+from strangler_proxy.messages import Headers, lowered
 from strangler_proxy.settings import Limits
 from strangler_proxy.wire.responder import Refused
 
@@ -40,6 +40,7 @@ class HeadLimits:
     _long_target: int  # a target this long may already make the request line too long
     _url: bytes
     _headers: Headers
+    _names: list[bytes]  # the header names in lower case, once the head is complete
     _body: bytearray
     _phase: int
     _head_seen: int  # bytes of the current head the parser has handed over
@@ -84,31 +85,26 @@ class HeadLimits:
         version = self.parser.get_http_version()
         if version not in ("1.1", "1.0"):
             raise Refused(400, "Only HTTP/1.1 and HTTP/1.0 requests are served.")
-        hosts = types = encodings = 0
-        length = None
-        for name, value in self._headers:
-            lower = name.lower()
-            if lower == b"host":
-                hosts += 1
-                if len(value) > MAX_HOST_BYTES:
-                    raise Refused(400, "The Host header is longer than any host name and port.")
-            elif lower == b"content-length":
-                length = value
-            elif lower == b"transfer-encoding":
-                encodings += 1
-                if value.lower() != b"chunked":
-                    raise Refused(400, "Only the chunked transfer coding is accepted.")
-            elif lower == b"content-type":
-                types += 1
+        headers = self._headers
+        # One pass lowers the names; the checks below and the request path reuse them.
+        names = self._names = lowered(headers)
+        hosts, encodings = names.count(b"host"), names.count(b"transfer-encoding")
+        if hosts and len(headers[names.index(b"host")][1]) > MAX_HOST_BYTES:
+            raise Refused(400, "The Host header is longer than any host name and port.")
+        if encodings and headers[names.index(b"transfer-encoding")][1].lower() != b"chunked":
+            raise Refused(400, "Only the chunked transfer coding is accepted.")
         if hosts > 1:
             raise Refused(400, "More than one Host header (RFC 9112 3.2).")
         if not hosts and version == "1.1":
             raise Refused(400, "An HTTP/1.1 request needs a Host header (RFC 9112 3.2).")
-        if types > 1 or encodings > 1:
+        if names.count(b"content-type") > 1 or encodings > 1:
             raise Refused(400, "Content-Type and Transfer-Encoding may each be sent once.")
-        if length is not None and encodings:
+        if b"content-length" not in names:
+            return
+        if encodings:
             raise Refused(400, "Content-Length and Transfer-Encoding together are refused.")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        length = headers[names.index(b"content-length")][1]  # llhttp refuses a second one
+        if length.isdigit() and int(length) > self.max_body:
             raise Refused(
                 413, f"The body is larger than the proxy accepts ({self.max_body} bytes)."
             )

@@ -48,6 +48,7 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
         self._serving: asyncio.Future[None] | None = None
         self.client = ""
         self._url, self._headers, self._body = b"", [], bytearray()
+        self._names: list[bytes] = []
         self._phase = IDLE
         self._heads = 0  # heads begun on this connection
         self._head_seen = 0  # bytes of the current head the parser has handed over
@@ -98,7 +99,7 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
             self.deadline.set(self.limits.client_body_timeout_seconds)  # from this read on
 
     def on_message_begin(self) -> None:
-        self._url, self._headers, self._body = b"", [], bytearray()
+        self._url, self._headers, self._body, self._names = b"", [], bytearray(), []
         self._phase, self._head_seen, self._head_read = HEAD, 0, 0
         self._heads += 1
 
@@ -115,6 +116,7 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
                 keep_alive=self.parser.should_keep_alive(),
                 body=bytes(self._body),
                 http_version=self.parser.get_http_version(),
+                names=self._names,
             )
         )
         if len(self.queue) > MAX_PIPELINED and self.transport is not None:

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import httptools
 
-from strangler_proxy.messages import Headers, ResponseHead
+from strangler_proxy.messages import Headers, ResponseHead, lowered
 from strangler_proxy.wire.deadline import Deadline
 
 
@@ -184,10 +184,19 @@ class UpstreamConnection(asyncio.Protocol):
 
 
 def response_head(parser: httptools.HttpResponseParser, headers: Headers) -> ResponseHead:
+    """The head as the request path needs it, from one pass over the header list."""
+    names = lowered(headers)
+    chunked = b"transfer-encoding" in names
+    length = None
+    if not chunked and b"content-length" in names:
+        value = headers[names.index(b"content-length")][1]
+        length = int(value) if value.isdigit() else None
     return ResponseHead(
         status=parser.get_status_code(),
         reason=b"",
         headers=headers,
         keep_alive=parser.should_keep_alive(),
-        chunked=any(n.lower() == b"transfer-encoding" for n, _ in headers),
+        chunked=chunked,
+        names=names,
+        length=length,
     )
