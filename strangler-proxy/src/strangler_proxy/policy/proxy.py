@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable
-from functools import partial
 from typing import Protocol
 
 import structlog
@@ -114,9 +113,7 @@ class Proxy:
                 last = attempt == len(tries) - 1
                 try:
                     exchange = await self.guard.call(
-                        name,
-                        partial(self.pools[name].fetch, data, head_only, idempotent),
-                        idempotent=idempotent,
+                        name, self.pools[name], data, head_only, idempotent=idempotent
                     )
                 except CircuitOpen as error:
                     if last:

@@ -1,11 +1,10 @@
 """Per-upstream circuit breakers and retries for idempotent requests (stamina)."""
 
-from collections.abc import Awaitable, Callable
-
 import stamina
 
 from strangler_proxy.policy.breaker import REFUSED, Breaker
 from strangler_proxy.settings import BreakerPolicy
+from strangler_proxy.wire.pool import UpstreamPool
 from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
 # The upstream's own failures, when it answers: a gateway of its own failed, it says it is
@@ -40,40 +39,42 @@ class Guard:
         return breaker
 
     async def call(
-        self, upstream: str, fetch: Callable[[], Awaitable[Exchange]], *, idempotent: bool
+        self,
+        upstream: str,
+        pool: UpstreamPool,
+        data: bytes,
+        head_only: bool,
+        *,
+        idempotent: bool,
+        retry: bool = True,
     ) -> Exchange:
-        """One upstream call through its breaker; connection failures of idempotent requests
-        are retried (nothing was answered, so nothing can be done twice).
+        """One request to an upstream's pool through its breaker; connection failures of
+        idempotent requests are retried (nothing was answered, so nothing can be done twice).
 
         The first try runs outside stamina: a retry context costs more per request than the
         whole forwarding path (measured, ADR-0008), and almost every request needs only one try.
         """
-        try:
-            return await self._through_breaker(upstream, fetch)
-        except UpstreamError as error:
-            if not idempotent or not self.retries or not _retryable(error):
-                raise
-        async for attempt in stamina.retry_context(
-            on=_retryable, attempts=self.retries, wait_initial=0.01, wait_max=0.1, timeout=None
-        ):
-            with attempt:
-                return await self._through_breaker(upstream, fetch)
-        raise AssertionError("unreachable: the retry context raises when it gives up")
-
-    async def _through_breaker(
-        self, upstream: str, fetch: Callable[[], Awaitable[Exchange]]
-    ) -> Exchange:
-        breaker = self.breaker(upstream)
+        breaker = self.breakers.get(upstream) or self.breaker(upstream)
         admitted = breaker.admit()
         if admitted == REFUSED:
             raise CircuitOpen(f"the circuit to {upstream} is open")
         try:
-            exchange = await fetch()
-        except (UpstreamError, TimeoutError):  # refused, reset, broken or silent: its failure
+            exchange = await pool.fetch(data, head_only, idempotent)
+        except (UpstreamError, TimeoutError) as error:  # refused, reset, broken or silent
             breaker.record(admitted, failed=True)
-            raise
+            if not (retry and idempotent and self.retries and _retryable(error)):
+                raise
         except BaseException:
-            breaker.release(admitted)
+            breaker.release(admitted)  # no verdict on the upstream (cancelled, or a proxy bug)
             raise
-        breaker.record(admitted, failed=exchange.head.result().status in FAILING_STATUSES)
-        return exchange
+        else:
+            breaker.record(admitted, failed=exchange.head.result().status in FAILING_STATUSES)
+            return exchange
+        async for attempt in stamina.retry_context(
+            on=_retryable, attempts=self.retries, wait_initial=0.01, wait_max=0.1, timeout=None
+        ):
+            with attempt:
+                return await self.call(
+                    upstream, pool, data, head_only, idempotent=idempotent, retry=False
+                )
+        raise AssertionError("unreachable: the retry context raises when it gives up")
