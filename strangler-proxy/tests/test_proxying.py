@@ -78,6 +78,9 @@ def test_a_request_id_is_made_when_missing_or_invalid() -> None:
     with running(ONE_ROUTE, {"app": echo_app}) as shop, httpx.Client(base_url=shop.url) as client:
         made = client.get("/x", headers={"X-Request-ID": "bad id"}).headers["X-Request-ID"]
         assert len(made) == 32 and shop.seen[-1].headers["X-Request-ID"] == made
+        others = {client.get("/x").headers["X-Request-ID"] for _ in range(5)}
+        assert len(others | {made}) == 6  # each request its own
+        assert all(int(rid, 16) >= 0 and len(rid) == 32 for rid in others)
 
 
 def test_upstream_connections_are_reused() -> None:

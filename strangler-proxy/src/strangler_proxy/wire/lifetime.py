@@ -33,7 +33,7 @@ class Lifetime:
     writable: asyncio.Event
     deadline: Deadline
     client: str
-    busy: bool  # answering requests (ServerProtocol._serve_queue runs)
+    busy: bool  # answering requests (ServerProtocol._serve is not idle)
     _url: bytes
     _phase: int
     _refusal: Refused | None  # waits for the answers to the requests before it

@@ -45,7 +45,8 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
         self.writable.set()
         self.queue: deque[Request] = deque()
         self.busy = False
-        self._serving: asyncio.Future[None] | None = None
+        self._serving: asyncio.Task[None] | None = None  # one task per connection (_serve)
+        self._wakeup: asyncio.Future[None] | None = None  # what it waits on while idle
         self.client = ""
         self._url, self._headers, self._body = b"", [], bytearray()
         self._names: list[bytes] = []
@@ -123,7 +124,10 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
             self.transport.pause_reading()  # a client pipelining too far ahead waits in the socket
         if not self.busy:
             self.busy = True
-            self._serving = asyncio.ensure_future(self._serve_queue())
+            if self._wakeup is not None and not self._wakeup.done():
+                self._wakeup.set_result(None)
+            elif self._serving is None or self._serving.done():
+                self._serving = self.loop.create_task(self._serve())
 
     def eof_received(self) -> bool | None:
         if self.busy and not self._lingering:
@@ -134,30 +138,42 @@ class ServerProtocol(HeadLimits, Lifetime, asyncio.Protocol):
 
     # --- answering ----------------------------------------------------------------------------
 
-    async def _serve_queue(self) -> None:
-        """Answer queued requests one at a time, in order (HTTP/1.1 pipelining keeps order)."""
-        assert self.transport is not None
-        try:
-            while self.queue and not self.transport.is_closing():
-                request = self.queue.popleft()
-                responder = Responder(self, request)
-                try:
-                    await self.handler(request, responder)
-                except Exception as error:  # a bug in the proxy: answer, log, and close
-                    log.exception("proxy_error", error=repr(error))
-                    if not responder.started:
-                        self.on_refused(responder, Refused(500, "The proxy failed."))
-                    self.transport.close()
-                if not request.keep_alive or self.closing:
-                    self.transport.close()
-        finally:
-            self.busy = False
-            self._after_answers()  # lifetime.Lifetime: the next deadline, or the close
+    async def _serve(self) -> None:
+        """Answer queued requests one at a time, in order (HTTP/1.1 pipelining keeps order).
+
+        One task serves the connection for its whole life, waiting on a future while idle: a new
+        task per request cost more than the future (ADR-0008)."""
+        transport = self.transport
+        assert transport is not None
+        while True:
+            try:
+                while self.queue and not transport.is_closing():
+                    request = self.queue.popleft()
+                    responder = Responder(self, request)
+                    try:
+                        await self.handler(request, responder)
+                    except Exception as error:  # a bug in the proxy: answer, log, and close
+                        log.exception("proxy_error", error=repr(error))
+                        if not responder.started:
+                            self.on_refused(responder, Refused(500, "The proxy failed."))
+                        transport.close()
+                    if not request.keep_alive or self.closing:
+                        transport.close()
+            finally:
+                self.busy = False
+                self._after_answers()  # lifetime.Lifetime: the next deadline, or the close
+            if self._lost or transport.is_closing():
+                return
+            self._wakeup = self.loop.create_future()
+            await self._wakeup  # on_message_complete, or connection_lost
+            self._wakeup = None
 
     # write, pause_writing, resume_writing, the deadline's verdicts: lifetime.Lifetime
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)  # the serving task ends
         self.writable.set()
         self.deadline.cancel()
         if self.registry is not None:
