@@ -33,6 +33,8 @@ class Refused(Exception):
 class Responder:
     """Writes one response to the client, with the framing the client connection needs."""
 
+    __slots__ = ("_chunked", "_head", "protocol", "request", "started", "status")
+
     def __init__(self, protocol: Connection, request: Request) -> None:
         self.protocol, self.request = protocol, request
         self.started = False
