@@ -10,6 +10,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN := $(UV) run --no-sync
 SCALE ?= 1
 ARGS ?=
+REVS ?=
 DATABASE_URL ?= sqlite:///$(CURDIR)/.run/shop.db
 INSTALLED := .venv/.make-installed
 # Standard library only: runs before anything is installed.
@@ -17,7 +18,7 @@ TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
-	bench-monolith bench-proxy tags wrk nginx steps
+	bench-monolith bench-proxy bench-proxy-revisions tags wrk nginx steps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -64,6 +65,9 @@ bench-monolith: install wrk ## browse and checkout throughput of the monolith on
 
 bench-proxy: install wrk nginx ## our proxy vs direct and nginx proxy_pass, same upstream
 	$(RUN) python -m bench.proxy
+
+bench-proxy-revisions: install wrk nginx ## the proxy of several commits, back to back (REVS="a b")
+	$(RUN) python -m bench.proxy_revisions $(REVS)
 
 nginx:
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }

@@ -1,18 +1,30 @@
 """make bench-proxy: our proxy against direct access and nginx proxy_pass, same upstream.
 
-Servers run pinned to one core, the load generator (wrk) to the other. Each figure is the
-median of ROUNDS interleaved rounds. The upstream is nginx serving a static JSON document,
-so that the proxies' own cost dominates; capacity is compared with the monolith's
-`GET /api/v1/products` under gunicorn.
+Placement, the same for every proxy (each one process, nginx one worker): the proxy under
+test alone on the proxy core (BENCH_PROXY_CPU, default 1); the upstream (nginx serving a
+static 1.1 kB JSON document, one worker) and the load generator on the load core
+(BENCH_LOAD_CPU, default 0). At one connection everything runs on the load core instead: a
+request then waits on each hop in turn, and in this virtual machine every wake-up across cores
+costs tens of microseconds (nginx proxy_pass adds about 180 us at one connection split across
+cores, about 35 us on one), which would hide what the proxy itself adds.
+
+Rounds are paired: each round measures every target once per connection count, in an order
+that rotates between rounds, and ratios are taken within a round; the figures are medians
+over ROUNDS rounds (BENCH_ROUNDS, default 5) of SECONDS each (BENCH_SECONDS, default 5). Each
+@32 line shows the CPU the proxy under test used and how busy the load core was, so that a
+reader sees which side was the bottleneck. Capacity is compared with the monolith's
+`GET /api/v1/products` under gunicorn (BENCH_SKIP_MONOLITH=1 leaves it out).
 """
 
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,13 +33,11 @@ import shop_topology
 from bench.common import LoadResult, wrk
 from bench.openloop import fixed_rate
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = (1, 8, 32)
-SERVER_CPU, LOAD_CPU = (
-    os.environ.get("BENCH_SERVER_CPU", "1"),
-    os.environ.get("BENCH_LOAD_CPU", "0"),
-)
+PROXY_CPU = os.environ.get("BENCH_PROXY_CPU", "1")
+LOAD_CPU = os.environ.get("BENCH_LOAD_CPU", "0")
 DOCUMENT = (
     b'{"items": ['
     + b", ".join([b'{"id": "%d", "name": "Classic Lamp"}' % n for n in range(30)])
@@ -37,6 +47,7 @@ PORTS = {"upstream": 19001, "nginx": 19002, "proxy": 19003, "aiohttp": 19004, "s
 # The shadow's cost to the primary's p99 is read at a fixed rate with headroom (open loop):
 # at saturation any extra work only shows as lost throughput (printed too, as "shadow @N").
 SHADOW_RATE = float(os.environ.get("BENCH_SHADOW_RATE", "1000"))
+LOAD_BUSY_WARNING = 95.0  # percent: above it, a figure may be the load side's, not the proxy's
 
 NGINX_UPSTREAM = """worker_processes 1; pid {d}/upstream.pid; error_log {d}/upstream.err;
 events {{ worker_connections 4096; }}
@@ -68,6 +79,15 @@ candidate = "candidate"
 """
 
 
+@dataclass(frozen=True)
+class Run:
+    """One wrk run, with the CPU the target process used and how busy the load core was."""
+
+    load: LoadResult
+    cpu_percent: float
+    load_core_busy: float
+
+
 def wait_for(url: str) -> None:
     for _ in range(100):
         try:
@@ -79,50 +99,102 @@ def wait_for(url: str) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
+def pin(pid: int, cpus: str) -> None:
+    """Every thread of a process onto `cpus` (a taskset list such as "0")."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {int(cpu) for cpu in cpus.split(",")})
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def core_times(cpu: str) -> tuple[int, int]:
+    """(busy, total) jiffies of one core so far."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *values = line.split()
+        if name == f"cpu{cpu}":
+            ticks = [int(v) for v in values]
+            idle = ticks[3] + ticks[4]
+            return sum(ticks) - idle, sum(ticks)
+    raise RuntimeError(f"no cpu{cpu} in /proc/stat")
+
+
 @contextmanager
-def process(argv: list[str]) -> Iterator[None]:
-    child = subprocess.Popen(["taskset", "-c", SERVER_CPU, *argv], stdout=subprocess.DEVNULL)
+def process(argv: list[str]) -> Iterator[int]:
+    child = subprocess.Popen(
+        ["taskset", "-c", PROXY_CPU, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        yield
+        yield child.pid  # taskset execs the command: the same process
     finally:
         child.terminate()
         child.wait(10)
 
 
 @contextmanager
-def nginx(conf: Path) -> Iterator[None]:
-    subprocess.run(
-        ["taskset", "-c", SERVER_CPU, "nginx", "-c", str(conf), "-p", str(conf.parent)], check=True
-    )
+def nginx(conf: Path, cpus: str) -> Iterator[int]:
+    """nginx with one worker pinned to `cpus`; yields the worker's pid."""
+    where = ["-c", str(conf), "-p", str(conf.parent)]
+    subprocess.run(["taskset", "-c", cpus, "nginx", *where], check=True)
     try:
-        yield
+        master = (conf.parent / conf.name.replace(".conf", ".pid")).read_text().strip()
+        workers = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True)
+        yield int(workers.stdout.split()[0])
     finally:
-        subprocess.run(
-            ["nginx", "-c", str(conf), "-p", str(conf.parent), "-s", "quit"], check=False
-        )
+        subprocess.run(["nginx", *where, "-s", "quit"], check=False, stderr=subprocess.DEVNULL)
 
 
-def measure(urls: dict[str, str]) -> dict[tuple[str, int], LoadResult]:
-    rounds: dict[tuple[str, int], list[LoadResult]] = {}
-    for _ in range(ROUNDS):  # interleaved: each round runs every target once
+def measured(url: str, pid: int | None, connections: int) -> Run:
+    cpu_before = cpu_seconds(pid) if pid else 0.0
+    busy_before, total_before = core_times(LOAD_CPU)
+    started = time.monotonic()
+    load = wrk(url, connections=connections, seconds=SECONDS, threads=1, cpus=LOAD_CPU)
+    elapsed = time.monotonic() - started
+    busy, total = core_times(LOAD_CPU)
+    cpu = (cpu_seconds(pid) - cpu_before) / elapsed * 100 if pid else 0.0
+    return Run(load, cpu, (busy - busy_before) / max(1, total - total_before) * 100)
+
+
+def measure(urls: dict[str, str], pids: dict[str, int]) -> dict[tuple[str, int], list[Run]]:
+    """Every target at every connection count, ROUNDS times, the order rotating per round."""
+    names = list(urls)
+    runs: dict[tuple[str, int], list[Run]] = {}
+    for round_ in range(ROUNDS):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for connections in CONNECTIONS:
-            for name, url in urls.items():
-                result = wrk(
-                    url, connections=connections, seconds=SECONDS, threads=1, cpus=LOAD_CPU
-                )
-                rounds.setdefault((name, connections), []).append(result)
-    return {key: median(results) for key, results in rounds.items()}
+            for name in order:
+                pid = pids.get(name)
+                if connections == 1 and pid:
+                    pin(pid, LOAD_CPU)  # one connection: everything on one core (see above)
+                try:
+                    runs.setdefault((name, connections), []).append(
+                        measured(urls[name], pid, connections)
+                    )
+                finally:
+                    if connections == 1 and pid:
+                        pin(pid, PROXY_CPU)
+    return runs
 
 
-def shadow_cost(plain_url: str, shadow_url: str) -> tuple[LoadResult, LoadResult]:
-    """p99 at a fixed rate through the plain and the shadowing proxy, interleaved, medians."""
+def shadow_cost(plain_url: str, shadow_url: str) -> tuple[LoadResult, LoadResult, list[float]]:
+    """p99 at a fixed rate through the plain and the shadowing proxy, in pairs whose order
+    alternates; the medians, and each pair's p99 delta in percent."""
     os.sched_setaffinity(0, {int(LOAD_CPU)})  # this process generates the load: keep it apart
     try:
-        plain, shadowed = [], []
-        for _ in range(ROUNDS):
-            plain.append(fixed_rate(plain_url, rate=SHADOW_RATE, seconds=SECONDS))
-            shadowed.append(fixed_rate(shadow_url, rate=SHADOW_RATE, seconds=SECONDS))
-        return median(plain), median(shadowed)
+        for url in (plain_url, shadow_url):  # warm: the generator's connections, both proxies
+            fixed_rate(url, rate=SHADOW_RATE, seconds=1)
+        plain: list[LoadResult] = []
+        shadowed: list[LoadResult] = []
+        deltas: list[float] = []
+        for round_ in range(ROUNDS):
+            pair = [(plain, plain_url), (shadowed, shadow_url)]
+            for results, url in pair if round_ % 2 == 0 else reversed(pair):
+                results.append(fixed_rate(url, rate=SHADOW_RATE, seconds=SECONDS))
+            deltas.append((shadowed[-1].p99_ms - plain[-1].p99_ms) / plain[-1].p99_ms * 100)
+        return median(plain), median(shadowed), deltas
     finally:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
@@ -136,17 +208,40 @@ def median(results: list[LoadResult]) -> LoadResult:
     )
 
 
-def monolith_capacity() -> LoadResult:
+def ratios(runs: dict[tuple[str, int], list[Run]], name: str, to: str) -> list[float]:
+    """Per round: throughput at 32 connections of `name` over `to`."""
+    return [
+        a.load.requests_per_second / b.load.requests_per_second
+        for a, b in zip(runs[name, 32], runs[to, 32], strict=True)
+    ]
+
+
+def added_p50_us(runs: dict[tuple[str, int], list[Run]], name: str) -> list[float]:
+    """Per round: the median latency `name` adds at one connection over direct access."""
+    return [
+        (a.load.p50_ms - b.load.p50_ms) * 1000
+        for a, b in zip(runs[name, 1], runs["direct", 1], strict=True)
+    ]
+
+
+def monolith_capacity() -> LoadResult | None:
+    if os.environ.get("BENCH_SKIP_MONOLITH") == "1":
+        return None
     with shop_topology.start(database="postgres") as shop:
         url = f"{shop.url('monolith-web')}/api/v1/products"  # gunicorn itself, not the proxy
         wrk(url, connections=16, seconds=2, cpus=LOAD_CPU)
         return wrk(url, connections=16, seconds=SECONDS * 2, cpus=LOAD_CPU)
 
 
+def spread(values: list[float], form: str) -> str:
+    return " ".join(form.format(v) for v in values)
+
+
 def main() -> None:
     print(
-        f"proxy benchmark: {ROUNDS} interleaved rounds x {SECONDS}s, servers on cpu {SERVER_CPU},"
-        f" wrk on cpu {LOAD_CPU}"
+        f"proxy benchmark: {ROUNDS} paired rounds x {SECONDS}s; each proxy one process on cpu"
+        f" {PROXY_CPU}, upstream and wrk on cpu {LOAD_CPU} (at 1 connection all on cpu"
+        f" {LOAD_CPU})"
     )
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         d = Path(tmp)
@@ -160,66 +255,59 @@ def main() -> None:
         (d / "routes.toml").write_text(ROUTES.format(upstream=PORTS["upstream"]))
         (d / "shadow.toml").write_text(SHADOW_ROUTES.format(upstream=PORTS["upstream"]))
         upstream = f"http://127.0.0.1:{PORTS['upstream']}"
-        stack.enter_context(nginx(d / "upstream.conf"))
-        stack.enter_context(nginx(d / "proxy.conf"))
-        stack.enter_context(
-            process(
-                [
-                    "strangler-proxy",
-                    "serve",
-                    "--routes",
-                    str(d / "routes.toml"),
-                    "--port",
-                    str(PORTS["proxy"]),
-                ]
-            )
+        stack.enter_context(nginx(d / "upstream.conf", LOAD_CPU))
+        pids = {"nginx": stack.enter_context(nginx(d / "proxy.conf", PROXY_CPU))}
+        serve = [sys.executable, "-m", "strangler_proxy", "serve", "--port"]
+        pids["proxy"] = stack.enter_context(
+            process([*serve, str(PORTS["proxy"]), "--routes", str(d / "routes.toml")])
         )
-        stack.enter_context(
-            process(
-                [
-                    "strangler-proxy",
-                    "serve",
-                    "--routes",
-                    str(d / "shadow.toml"),
-                    "--port",
-                    str(PORTS["shadow"]),
-                ]
-            )
+        pids["shadow"] = stack.enter_context(
+            process([*serve, str(PORTS["shadow"]), "--routes", str(d / "shadow.toml")])
         )
-        stack.enter_context(
-            process(
-                [
-                    "python",
-                    "-m",
-                    "bench.proxy_candidates.aiohttp_proxy",
-                    upstream,
-                    str(PORTS["aiohttp"]),
-                ]
-            )
-        )
+        aiohttp = [sys.executable, "-m", "bench.proxy_candidates.aiohttp_proxy", upstream]
+        pids["aiohttp"] = stack.enter_context(process([*aiohttp, str(PORTS["aiohttp"])]))
         urls = {name: f"http://127.0.0.1:{port}/doc.json" for name, port in PORTS.items()}
         urls["direct"] = urls.pop("upstream")
         for url in urls.values():
             wait_for(url)
-        results = measure(urls)
-        plain, shadowed = shadow_cost(urls["proxy"], urls["shadow"])
-    for (name, connections), result in sorted(results.items()):
-        print(result.line(f"{name} @{connections}"))
+            wrk(url, connections=32, seconds=1, threads=1, cpus=LOAD_CPU)  # warm
+        runs = measure(urls, pids)
+        plain, shadowed, shadow_deltas = shadow_cost(urls["proxy"], urls["shadow"])
+    for (name, connections), results in sorted(runs.items()):
+        line = median([run.load for run in results]).line(f"{name} @{connections}")
+        if connections == 32:
+            cpu = statistics.median(run.cpu_percent for run in results)
+            busy = statistics.median(run.load_core_busy for run in results)
+            line += f"   cpu {cpu:.0f}%   load core {busy:.0f}%" if name != "direct" else ""
+            if name == "nginx" and busy > LOAD_BUSY_WARNING:
+                print(
+                    f"WARNING: the load core was {busy:.0f}% busy during nginx @32: its figure"
+                    " may be bounded by the load side, which flatters every ratio to it"
+                )
+        print(line)
     monolith = monolith_capacity()
-    print(monolith.line("monolith GET /products @16"))
-    ratio = results[("proxy", 32)].requests_per_second / results[("nginx", 32)].requests_per_second
-    added_us = (results[("proxy", 1)].p50_ms - results[("direct", 1)].p50_ms) * 1000
-    capacity = results[("proxy", 32)].requests_per_second / monolith.requests_per_second
+    if monolith is not None:
+        print(monolith.line("monolith GET /products @16"))
     print(plain.line(f"proxy @{SHADOW_RATE:.0f}/s open loop"))
     print(shadowed.line(f"shadow @{SHADOW_RATE:.0f}/s open loop"))
-    shadow_delta = (shadowed.p99_ms - plain.p99_ms) / plain.p99_ms * 100
-    aiohttp_ratio = (
-        results[("aiohttp", 32)].requests_per_second / results[("nginx", 32)].requests_per_second
-    )
-    print(f"candidate aiohttp: throughput/nginx@32={aiohttp_ratio:.2f}")
+    ratio, aiohttp_ratio = ratios(runs, "proxy", "nginx"), ratios(runs, "aiohttp", "nginx")
+    added, nginx_added = added_p50_us(runs, "proxy"), added_p50_us(runs, "nginx")
+    print(f"rounds: throughput/nginx@32 {spread(ratio, '{:.2f}')}")
     print(
-        f"proxy: throughput/nginx@32={ratio:.2f} added_p50@1={added_us:.0f}us "
-        f"capacity/monolith={capacity:.1f} shadow_p99_delta={shadow_delta:+.0f}%"
+        f"rounds: added_p50@1 {spread(added, '{:.0f}us')} (nginx {spread(nginx_added, '{:.0f}us')})"
+    )
+    print(f"rounds: shadow_p99_delta {spread(shadow_deltas, '{:+.0f}%')}")
+    p99 = statistics.median(run.load.p99_ms for run in runs["proxy", 32])
+    nginx_p99 = statistics.median(run.load.p99_ms for run in runs["nginx", 32])
+    proxy_rps = statistics.median(run.load.requests_per_second for run in runs["proxy", 32])
+    capacity = f"{proxy_rps / monolith.requests_per_second:.1f}" if monolith else "n/a"
+    print(f"candidate aiohttp: throughput/nginx@32={statistics.median(aiohttp_ratio):.2f}")
+    print(f"nginx: added_p50@1={statistics.median(nginx_added):.0f}us")
+    print(
+        f"proxy: throughput/nginx@32={statistics.median(ratio):.2f}"
+        f" added_p50@1={statistics.median(added):.0f}us p99@32={p99:.1f}ms"
+        f" nginx_p99@32={nginx_p99:.1f}ms capacity/monolith={capacity}"
+        f" shadow_p99_delta={statistics.median(shadow_deltas):+.0f}%"
     )
 
 
