@@ -74,82 +74,95 @@ class Proxy:
         self.table = table
 
     async def handle(self, request: Request, responder: Responder) -> None:
+        """Serve one request (one coroutine: each level of awaiting costs, ADR-0008)."""
         started = time.perf_counter()
         self.in_flight += 1
-        route_name, upstream = "-", "proxy"
+        served = ("-", "proxy")  # route and upstream, for the metrics
         try:
-            route_name, upstream = await self._handle(request, responder)
+            table = self.table  # one table for the whole request, even if a reload swaps it
+            try:
+                path = normalise(request.path)
+            except BadPath as error:
+                send_problem(responder, 400, str(error))
+                return
+            method = request.method.decode("ascii", "replace")
+            route = match(table, method, path)
+            if route is None:
+                send_problem(responder, 404, f"No route for {method} {path}.")
+                return
+            rid = request_id(request)
+            target = choose_target(route, request)
+            data = upstream_request(request, rid=rid)
+            head_only, idempotent = request.method == b"HEAD", request.method in IDEMPOTENT
+            capture = None
+            if self.shadower.wants(route, request.method):
+                copy = upstream_request(request, rid=rid + b"-shadow")
+                capture = self.shadower.start(route, copy, head_only, method, path)
+            tries = [target]
+            if route.fallback and target != route.primary and idempotent:
+                tries.append(route.primary)
+            try:
+                for attempt, name in enumerate(tries):
+                    last = attempt == len(tries) - 1
+                    try:
+                        exchange = await self.guard.call(
+                            name, self.pools[name], data, head_only, idempotent=idempotent
+                        )
+                    except CircuitOpen as error:
+                        if last:
+                            send_problem(responder, 503, str(error), upstream=name)
+                            served = route.name, name
+                            return
+                        continue
+                    except UpstreamError as error:
+                        if last:
+                            send_problem(responder, 502, str(error), upstream=name)
+                            served = route.name, name
+                            return
+                        continue
+                    except TimeoutError:
+                        if last:
+                            send_problem(
+                                responder, 504, f"{name} did not answer in time.", upstream=name
+                            )
+                            served = route.name, name
+                            return
+                        continue
+                    if exchange.head.result().status >= 500 and not last:
+                        await self._drain(exchange)
+                        continue
+                    self._start_relay(exchange, responder, rid, capture)
+                    try:
+                        await exchange.done  # often done already: the answer came in one read
+                    except UpstreamError as error:
+                        log.warning("upstream_broke_midway", error=str(error))
+                        responder.abort()
+                    else:
+                        responder.finish()
+                        if capture is not None:
+                            capture.complete.set_result(None)
+                    served = route.name, name
+                    return
+                raise AssertionError("unreachable: the last try always answers")
+            finally:
+                if capture is not None and not capture.complete.done():
+                    capture.complete.set_exception(
+                        UpstreamError("the primary did not answer in full")
+                    )
+                    capture.complete.exception()
         finally:
             self.in_flight -= 1
             elapsed = time.perf_counter() - started
-            self.metrics.observe(route_name, upstream, responder.status, elapsed)
-
-    async def _handle(self, request: Request, responder: Responder) -> tuple[str, str]:
-        """Serve one request; answers the route and upstream names for the metrics."""
-        table = self.table  # one table for the whole request, even if a reload swaps it
-        try:
-            path = normalise(request.path)
-        except BadPath as error:
-            send_problem(responder, 400, str(error))
-            return "-", "proxy"
-        method = request.method.decode("ascii", "replace")
-        route = match(table, method, path)
-        if route is None:
-            send_problem(responder, 404, f"No route for {method} {path}.")
-            return "-", "proxy"
-        rid = request_id(request)
-        target = choose_target(route, request)
-        data = upstream_request(request, rid=rid)
-        head_only, idempotent = request.method == b"HEAD", request.method in IDEMPOTENT
-        capture = None
-        if self.shadower.wants(route, request.method):
-            copy = upstream_request(request, rid=rid + b"-shadow")
-            capture = self.shadower.start(route, copy, head_only, method, path)
-        tries = [target]
-        if route.fallback and target != route.primary and idempotent:
-            tries.append(route.primary)
-        try:
-            for attempt, name in enumerate(tries):
-                last = attempt == len(tries) - 1
-                try:
-                    exchange = await self.guard.call(
-                        name, self.pools[name], data, head_only, idempotent=idempotent
-                    )
-                except CircuitOpen as error:
-                    if last:
-                        send_problem(responder, 503, str(error), upstream=name)
-                        return route.name, name
-                    continue
-                except UpstreamError as error:
-                    if last:
-                        send_problem(responder, 502, str(error), upstream=name)
-                        return route.name, name
-                    continue
-                except TimeoutError:
-                    if last:
-                        send_problem(
-                            responder, 504, f"{name} did not answer in time.", upstream=name
-                        )
-                        return route.name, name
-                    continue
-                if exchange.head.result().status >= 500 and not last:
-                    await self._drain(exchange)
-                    continue
-                await self._relay(exchange, responder, rid, capture)
-                return route.name, name
-            raise AssertionError("unreachable: the last try always answers")
-        finally:
-            if capture is not None and not capture.complete.done():
-                capture.complete.set_exception(UpstreamError("the primary did not answer in full"))
-                capture.complete.exception()
+            self.metrics.observe(served[0], served[1], responder.status, elapsed)
 
     def fetch(self, name: str, data: bytes, head_only: bool) -> Awaitable[Exchange]:
         """A shadow copy (a safe request) to an upstream, past the breakers (ADR-0009)."""
         return self.pools[name].fetch(data, head_only, True)
 
-    async def _relay(
+    def _start_relay(
         self, exchange: Exchange, responder: Responder, rid: bytes, capture: Capture | None
     ) -> None:
+        """Send the answer's head, and its body as it streams; `handle` awaits its end."""
         head = exchange.head.result()
         responder.start(head.status, client_headers(head, rid=rid), length=head.length)
         writable = responder.writable
@@ -167,15 +180,6 @@ class Proxy:
                 )
 
         exchange.stream_to(sink)
-        try:
-            await exchange.done
-        except UpstreamError as error:
-            log.warning("upstream_broke_midway", error=str(error))
-            responder.abort()
-            return
-        responder.finish()
-        if capture is not None:
-            capture.complete.set_result(None)
 
     @staticmethod
     async def _resume_when_writable(exchange: Exchange, writable: asyncio.Event) -> None:
