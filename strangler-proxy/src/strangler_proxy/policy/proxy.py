@@ -108,26 +108,13 @@ class Proxy:
                         exchange = await self.guard.call(
                             name, self.pools[name], data, head_only, idempotent=idempotent
                         )
-                    except CircuitOpen as error:
-                        if last:
-                            send_problem(responder, 503, str(error), upstream=name)
-                            served = route.name, name
-                            return
-                        continue
-                    except UpstreamError as error:
-                        if last:
-                            send_problem(responder, 502, str(error), upstream=name)
-                            served = route.name, name
-                            return
-                        continue
-                    except TimeoutError:
-                        if last:
-                            send_problem(
-                                responder, 504, f"{name} did not answer in time.", upstream=name
-                            )
-                            served = route.name, name
-                            return
-                        continue
+                    except (CircuitOpen, UpstreamError, TimeoutError) as error:
+                        if not last:
+                            continue
+                        status, detail = _failure(name, error)
+                        send_problem(responder, status, detail, upstream=name)
+                        served = route.name, name
+                        return
                     if exchange.head.result().status >= 500 and not last:
                         await self._drain(exchange)
                         continue
@@ -196,3 +183,12 @@ class Proxy:
     def close(self) -> None:
         for pool in self.pools.values():
             pool.close()
+
+
+def _failure(upstream: str, error: Exception) -> tuple[int, str]:
+    """The status and detail of the proxy's answer when the last upstream tried failed."""
+    if isinstance(error, CircuitOpen):
+        return 503, str(error)
+    if isinstance(error, TimeoutError):
+        return 504, f"{upstream} did not answer in time."
+    return 502, str(error)
