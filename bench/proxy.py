@@ -2,18 +2,21 @@
 
 Placement, the same for every proxy (each one process, nginx one worker): the proxy under
 test alone on the proxy core (BENCH_PROXY_CPU, default 1); the upstream (nginx serving a
-static 1.1 kB JSON document, one worker) and the load generator on the load core
-(BENCH_LOAD_CPU, default 0). At one connection everything runs on the load core instead: a
-request then waits on each hop in turn, and in this virtual machine every wake-up across cores
-costs tens of microseconds (nginx proxy_pass adds about 180 us at one connection split across
-cores, about 35 us on one), which would hide what the proxy itself adds.
+static 1.1 kB JSON document, one worker) and the load generators (wrk, and the open-loop one
+for the shadow's cost) on the load core (BENCH_LOAD_CPU, default 0; the former
+BENCH_SERVER_CPU, one core for every server, is gone). At one connection everything runs on
+the load core instead: a request then waits on each hop in turn, and in this virtual machine
+every wake-up across cores costs tens of microseconds (nginx proxy_pass adds about 180 us at
+one connection split across cores, about 35 us on one), which would hide what the proxy
+itself adds.
 
-Rounds are paired: each round measures every target once per connection count, in an order
-that rotates between rounds, and ratios are taken within a round; the figures are medians
-over ROUNDS rounds (BENCH_ROUNDS, default 5) of SECONDS each (BENCH_SECONDS, default 5). Each
-@32 line shows the CPU the proxy under test used and how busy the load core was, so that a
-reader sees which side was the bottleneck. Capacity is compared with the monolith's
-`GET /api/v1/products` under gunicorn (BENCH_SKIP_MONOLITH=1 leaves it out).
+Rounds are paired: each round measures every target once per connection count, back to back
+(direct, nginx, proxy, shadow, aiohttp, with nginx and proxy swapping places from one round to
+the next), and ratios are taken within a round; the figures are medians over ROUNDS rounds
+(BENCH_ROUNDS, default 5) of SECONDS each (BENCH_SECONDS, default 5). Each @32 line shows the
+CPU the proxy under test used and how busy the load core was, so that a reader sees which
+side was the bottleneck. Capacity is compared with the monolith's `GET /api/v1/products`
+under gunicorn (BENCH_SKIP_MONOLITH=1 leaves it out).
 """
 
 import os
@@ -159,11 +162,12 @@ def measured(url: str, pid: int | None, connections: int) -> Run:
 
 
 def measure(urls: dict[str, str], pids: dict[str, int]) -> dict[tuple[str, int], list[Run]]:
-    """Every target at every connection count, ROUNDS times, the order rotating per round."""
-    names = list(urls)
+    """Every target at every connection count, ROUNDS times; nginx and our proxy swap places
+    from round to round, so that neither always runs first (the machine's state drifts)."""
     runs: dict[tuple[str, int], list[Run]] = {}
     for round_ in range(ROUNDS):
-        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        pair = ["nginx", "proxy"] if round_ % 2 == 0 else ["proxy", "nginx"]
+        order = ["direct", *pair, "shadow", "aiohttp"]
         for connections in CONNECTIONS:
             for name in order:
                 pid = pids.get(name)
@@ -237,6 +241,16 @@ def spread(values: list[float], form: str) -> str:
     return " ".join(form.format(v) for v in values)
 
 
+def write_configs(d: Path, *, upstream: int, nginx: int) -> None:
+    """The document, the two nginx configurations and our routing table, in `d`."""
+    d.chmod(0o755)  # nginx workers started by root run as another user and must read it
+    (d / "doc.json").write_bytes(DOCUMENT)
+    (d / "doc.json").chmod(0o644)
+    (d / "upstream.conf").write_text(NGINX_UPSTREAM.format(d=d, port=upstream))
+    (d / "proxy.conf").write_text(NGINX_PROXY.format(d=d, port=nginx, upstream=upstream))
+    (d / "routes.toml").write_text(ROUTES.format(upstream=upstream))
+
+
 def main() -> None:
     print(
         f"proxy benchmark: {ROUNDS} paired rounds x {SECONDS}s; each proxy one process on cpu"
@@ -245,14 +259,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         d = Path(tmp)
-        d.chmod(0o755)  # nginx workers started by root run as another user and must read it
-        (d / "doc.json").write_bytes(DOCUMENT)
-        (d / "doc.json").chmod(0o644)
-        (d / "upstream.conf").write_text(NGINX_UPSTREAM.format(d=d, port=PORTS["upstream"]))
-        (d / "proxy.conf").write_text(
-            NGINX_PROXY.format(d=d, port=PORTS["nginx"], upstream=PORTS["upstream"])
-        )
-        (d / "routes.toml").write_text(ROUTES.format(upstream=PORTS["upstream"]))
+        write_configs(d, upstream=PORTS["upstream"], nginx=PORTS["nginx"])
         (d / "shadow.toml").write_text(SHADOW_ROUTES.format(upstream=PORTS["upstream"]))
         upstream = f"http://127.0.0.1:{PORTS['upstream']}"
         stack.enter_context(nginx(d / "upstream.conf", LOAD_CPU))
@@ -278,7 +285,8 @@ def main() -> None:
         if connections == 32:
             cpu = statistics.median(run.cpu_percent for run in results)
             busy = statistics.median(run.load_core_busy for run in results)
-            line += f"   cpu {cpu:.0f}%   load core {busy:.0f}%" if name != "direct" else ""
+            line += f"   proxy cpu {cpu:.0f}%" if name != "direct" else ""
+            line += f"   load cpu {busy:.0f}%"
             if name == "nginx" and busy > LOAD_BUSY_WARNING:
                 print(
                     f"WARNING: the load core was {busy:.0f}% busy during nginx @32: its figure"

@@ -19,17 +19,14 @@ from pathlib import Path
 
 from bench.common import LoadResult, wrk
 from bench.proxy import (
-    DOCUMENT,
     LOAD_CPU,
-    NGINX_PROXY,
-    NGINX_UPSTREAM,
     PROXY_CPU,
     ROUNDS,
-    ROUTES,
     SECONDS,
     cpu_seconds,
     nginx,
     wait_for,
+    write_configs,
 )
 
 UPSTREAM_PORT, NGINX_PORT, FIRST_PORT = 19201, 19202, 19210
@@ -76,14 +73,7 @@ def main(revisions: list[str]) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         d = Path(tmp)
-        d.chmod(0o755)  # nginx workers started by root run as another user and must read it
-        (d / "doc.json").write_bytes(DOCUMENT)
-        (d / "doc.json").chmod(0o644)
-        (d / "upstream.conf").write_text(NGINX_UPSTREAM.format(d=d, port=UPSTREAM_PORT))
-        (d / "proxy.conf").write_text(
-            NGINX_PROXY.format(d=d, port=NGINX_PORT, upstream=UPSTREAM_PORT)
-        )
-        (d / "routes.toml").write_text(ROUTES.format(upstream=UPSTREAM_PORT))
+        write_configs(d, upstream=UPSTREAM_PORT, nginx=NGINX_PORT)
         stack.enter_context(nginx(d / "upstream.conf", LOAD_CPU))
         pids = {"nginx": stack.enter_context(nginx(d / "proxy.conf", PROXY_CPU))}
         urls = {"nginx": f"http://127.0.0.1:{NGINX_PORT}/doc.json"}
