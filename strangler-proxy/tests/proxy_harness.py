@@ -5,7 +5,7 @@ import dataclasses
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -28,9 +28,17 @@ primary = "app"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now, and distinct: all are held open together while they are picked (one at a
+    time, the system may hand out a port it just gave, and the proxy then cannot bind it)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 @dataclass
@@ -55,8 +63,9 @@ def running(
 ) -> Iterator[Running]:
     """`upstreams` maps names to app factories; None means a port where nothing listens.
     `limits` override the table's settings.Limits (`max_body_bytes=1000`)."""
-    ports = {name: free_port() for name in upstreams}
-    state = Running(proxy_port=free_port(), upstream_ports=ports)
+    proxy_port, *upstream_ports = free_ports(1 + len(upstreams))
+    ports = dict(zip(upstreams, upstream_ports, strict=True))
+    state = Running(proxy_port=proxy_port, upstream_ports=ports)
     env = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
     table = parse(routes, env=env)
     edge = dataclasses.replace(table.settings.limits, **limits)  # type: ignore[arg-type]
@@ -68,28 +77,30 @@ def running(
         nonlocal stop
         stop = loop.create_future()
         runners = []
-        for name, factory in upstreams.items():
-            if factory is None:
-                continue
-            runner = web.AppRunner(factory(state), access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
-            runners.append(runner)
-        proxy = Proxy(table, Metrics())
-        state.proxy = proxy
-        server = await loop.create_server(
-            lambda: ServerProtocol(
-                proxy.handle, limits=edge, on_refused=send_refusal, registry=state.clients
-            ),
-            "127.0.0.1",
-            state.proxy_port,
-        )
-        ready.set()
-        await stop
-        server.close()
-        proxy.close()
-        for runner in runners:
-            await runner.cleanup()
+        try:
+            for name, factory in upstreams.items():
+                if factory is None:
+                    continue
+                runner = web.AppRunner(factory(state), access_log=None)
+                await runner.setup()
+                runners.append(runner)
+                await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
+            proxy = Proxy(table, Metrics())
+            state.proxy = proxy
+            server = await loop.create_server(
+                lambda: ServerProtocol(
+                    proxy.handle, limits=edge, on_refused=send_refusal, registry=state.clients
+                ),
+                "127.0.0.1",
+                state.proxy_port,
+            )
+            ready.set()
+            await stop
+            server.close()
+            proxy.close()
+        finally:  # also when a start failed: nothing is left listening
+            for runner in runners:
+                await runner.cleanup()
 
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from proxy_harness import free_port
+from proxy_harness import free_port, free_ports
 
 
 class NamedHandler(BaseHTTPRequestHandler):
@@ -77,7 +77,7 @@ def proxy_process(
 ) -> Iterator[ProxyProcess]:
     routes, audit = tmp / "routes.toml", tmp / "audit.jsonl"
     routes.write_text(routes_text)
-    port, admin_port = free_port(), free_port()
+    port, admin_port = free_ports(2)
     env = {k: v for k, v in os.environ.items() if k != "STRANGLER_ADMIN_TOKEN"}
     if token is not None:
         env["STRANGLER_ADMIN_TOKEN"] = token

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from proxy_harness import free_port
+from proxy_harness import free_port, free_ports
 
 from strangler_proxy.__main__ import main
 from strangler_proxy.control.nginx_export import render, standalone
@@ -249,9 +249,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 def shop_behind_nginx(nginx: str, tmp_path: Path) -> Iterator[httpx.Client]:
     (old, old_port), (new, new_port) = serve("old"), serve("new")
     env = {"OLD_URL": f"http://127.0.0.1:{old_port}", "NEW_URL": f"http://127.0.0.1:{new_port}"}
-    port, log = free_port(), tmp_path / "error.log"
+    (port, broken_port), log = free_ports(2), tmp_path / "error.log"
     conf = write_standalone(
-        tmp_path, {**env, "BROKEN_URL": f"http://127.0.0.1:{free_port()}"}, port
+        tmp_path, {**env, "BROKEN_URL": f"http://127.0.0.1:{broken_port}"}, port
     )
     process = subprocess.Popen([nginx, "-c", str(conf), "-e", str(log), "-g", "daemon off;"])
     try:
