@@ -115,6 +115,46 @@ def running(
         loop.close()
 
 
+@contextmanager
+def scripted_upstream(port: int, answers: dict[bytes, bytes]) -> Iterator[None]:
+    """A blocking upstream in threads (it makes no reference cycles): each request is answered
+    by its path from `answers`, bytes as they are; request bodies are skipped."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", port))
+    listener.settimeout(0.1)
+
+    def serve(connection: socket.socket) -> None:
+        pending = b""
+        with connection:
+            while data := connection.recv(65536):
+                pending += data
+                while b"\r\n\r\n" in pending:
+                    head, _, pending = pending.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    pending = pending[length:]
+                    connection.sendall(answers[head.split(b" ")[1]])
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
 def raw_exchange(port: int, data: bytes, *, read_until_close: bool = True) -> bytes:
     """Send raw bytes to the proxy and read what comes back (for framing tests)."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:

@@ -8,58 +8,16 @@ closed after each answer, by design, and a connection is allowed its cycles.)"""
 import collections
 import gc
 import socket
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from proxy_harness import ONE_UPSTREAM, running
+from proxy_harness import ONE_UPSTREAM, running, scripted_upstream
 
 REQUESTS = 300
 ANSWERS = {
     b"/length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
     b"/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
 }
-
-
-@contextmanager
-def blocking_upstream(port: int) -> Iterator[None]:
-    """Answers each request by its path from ANSWERS; bodies of requests are skipped."""
-    stop = threading.Event()
-    listener = socket.create_server(("127.0.0.1", port))
-    listener.settimeout(0.1)
-
-    def serve(connection: socket.socket) -> None:
-        pending = b""
-        with connection:
-            while data := connection.recv(65536):
-                pending += data
-                while b"\r\n\r\n" in pending:
-                    head, _, pending = pending.partition(b"\r\n\r\n")
-                    length = 0
-                    for line in head.split(b"\r\n"):
-                        if line.lower().startswith(b"content-length:"):
-                            length = int(line.split(b":")[1])
-                    pending = pending[length:]
-                    connection.sendall(ANSWERS[head.split(b" ")[1]])
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 def exchange(client: socket.socket, request: bytes, end: bytes) -> None:
@@ -87,7 +45,7 @@ def test_requests_leave_no_reference_cycles(request_bytes: bytes, end: bytes) ->
         gc.collect()
     with (
         running(ONE_UPSTREAM, {"app": None}) as shop,
-        blocking_upstream(shop.upstream_ports["app"]),
+        scripted_upstream(shop.upstream_ports["app"], ANSWERS),
         socket.create_connection(("127.0.0.1", shop.proxy_port), timeout=5) as client,
     ):
         for _ in range(20):  # warm: the pooled connection, caches, first-use imports

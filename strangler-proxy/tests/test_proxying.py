@@ -4,7 +4,7 @@ import asyncio
 
 import httpx
 from aiohttp import web
-from proxy_harness import Running, raw_exchange, running
+from proxy_harness import ONE_UPSTREAM, Running, raw_exchange, running, scripted_upstream
 
 ONE_ROUTE = """
 [upstreams.app]
@@ -157,3 +157,20 @@ def test_pipelined_requests_are_answered_in_order() -> None:
         )
         assert answer.count(b"HTTP/1.1 200") == 2
         assert answer.index(b'"/one"') < answer.index(b'"/two"')
+
+
+def test_a_chunked_answer_with_trailers_is_relayed_without_them() -> None:
+    """Trailers arrive after the head was handed on: they never change the head's headers."""
+    answer = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"
+        b"2\r\n{}\r\n0\r\nX-Sum: 1\r\n\r\n"
+    )
+    with (
+        running(ONE_UPSTREAM, {"app": None}) as shop,
+        scripted_upstream(shop.upstream_ports["app"], {b"/sum": answer}),
+        httpx.Client(base_url=shop.url) as client,
+    ):
+        for _ in range(2):  # and the connection serves the next answer as well
+            response = client.get("/sum")
+            assert response.status_code == 200 and response.content == b"{}"
+            assert "x-sum" not in response.headers and "trailer" not in response.headers

@@ -139,9 +139,11 @@ class UpstreamConnection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         if self.deadline is not None:
             self.deadline.clear()
+        # The head keeps this list; trailers of a chunked answer go to a new one, never into it.
+        head, self.headers = response_head(self.parser, self.headers), []
         if self.exchange is None:
             return
-        self.exchange.got_head(response_head(self.parser, self.headers))
+        self.exchange.got_head(head)
         if self.exchange.head_only:  # a HEAD response has no body whatever its headers say
             self._finish(reusable=False)
 
