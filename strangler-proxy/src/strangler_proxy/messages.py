@@ -45,16 +45,6 @@ def lowered(headers: Headers) -> list[bytes]:
     return [name.lower() for name, _ in headers]
 
 
-def get(headers: Headers, name: bytes, names: list[bytes] | None = None) -> bytes | None:
-    """The first value of a header; `name` in lower case, `names` as for `end_to_end`."""
-    if names is None:
-        names = lowered(headers)
-    try:
-        return headers[names.index(name)][1]
-    except ValueError:
-        return None
-
-
 def serialise(status_line: bytes, headers: Headers) -> bytes:
     parts = [status_line]
     for name, value in headers:
@@ -94,7 +84,10 @@ class Request:
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of a header; `name` in lower case."""
-        return get(self.headers, name, self.names)
+        try:
+            return self.headers[self.names.index(name)][1]
+        except ValueError:
+            return None
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a setattr per field

@@ -54,7 +54,7 @@ class Guard:
         The first try runs outside stamina: a retry context costs more per request than the
         whole forwarding path (measured, ADR-0008), and almost every request needs only one try.
         """
-        breaker = self.breakers.get(upstream) or self.breaker(upstream)
+        breaker = self.breaker(upstream)
         admitted = breaker.admit()
         if admitted == REFUSED:
             raise CircuitOpen(f"the circuit to {upstream} is open")
