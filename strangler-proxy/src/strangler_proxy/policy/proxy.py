@@ -82,8 +82,8 @@ class Proxy:
             table = self.table  # one table for the whole request, even if a reload swaps it
             try:
                 path = normalise(request.path)
-            except BadPath as error:
-                send_problem(responder, 400, str(error))
+            except BadPath as bad:
+                send_problem(responder, 400, str(bad))
                 return
             method = request.method.decode("ascii", "replace")
             route = match(table, method, path)
@@ -121,8 +121,8 @@ class Proxy:
                     self._start_relay(exchange, responder, rid, capture)
                     try:
                         await exchange.done  # often done already: the answer came in one read
-                    except UpstreamError as error:
-                        log.warning("upstream_broke_midway", error=str(error))
+                    except UpstreamError as broke:
+                        log.warning("upstream_broke_midway", error=str(broke))
                         responder.abort()
                     else:
                         responder.finish()

@@ -3,7 +3,7 @@
 import os
 import re
 
-from strangler_proxy.messages import Headers, Request, ResponseHead, end_to_end
+from strangler_proxy.messages import HOP_BY_HOP, Headers, Request, ResponseHead, end_to_end
 
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 # Only the proxy sets these: a client must not be able to forge them.
@@ -18,7 +18,10 @@ _SET_BY_PROXY = frozenset(
         b"content-length",
     }
 )
-_DROPPED = _SET_BY_PROXY | {b"x-request-id"}  # the proxy sets its own
+# What never goes upstream as the client sent it (the proxy sets its own X-Request-ID), and
+# what never goes back to the client as the upstream sent it (the Responder frames the answer).
+_NOT_TO_UPSTREAM = HOP_BY_HOP | _SET_BY_PROXY | {b"x-request-id"}
+_NOT_TO_CLIENT = HOP_BY_HOP | {b"content-length"}
 
 
 class RequestIds:
@@ -48,7 +51,7 @@ def request_id(request: Request) -> bytes:
 def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -> bytes:
     """The request as the upstream gets it: end-to-end headers plus forwarding headers."""
     # The proxy is the edge: forwarding headers from clients are dropped here, not extended.
-    headers = end_to_end(request.headers, request.names, also=_DROPPED)
+    headers = end_to_end(request.headers, request.names, _NOT_TO_UPSTREAM)
     host = request.header(b"host")
     headers += [
         (b"X-Forwarded-For", request.client.encode()),
@@ -67,7 +70,7 @@ def upstream_request(request: Request, *, rid: bytes, scheme: bytes = b"http") -
 
 def client_headers(head: ResponseHead, *, rid: bytes) -> Headers:
     """The upstream's response headers as the client gets them (framing is set separately)."""
-    headers = end_to_end(head.headers, head.names, also=frozenset({b"content-length"}))
+    headers = end_to_end(head.headers, head.names, _NOT_TO_CLIENT)
     if b"x-request-id" not in head.names:
         headers.append((b"X-Request-ID", rid))
     return headers

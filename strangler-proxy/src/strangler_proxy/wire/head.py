@@ -6,6 +6,7 @@ ways. Each breach raises Refused; the server answers it and closes (ADR-0011).
 the parser calls them on the connection itself, with no extra call per request."""
 
 import httptools
+from mypy_extensions import trait
 
 from strangler_proxy.messages import Headers, lowered
 from strangler_proxy.settings import Limits
@@ -31,6 +32,7 @@ def refusal_for(error: Exception) -> Refused:
     return Refused(400, f"Malformed HTTP request: {error}.")
 
 
+@trait  # a mixin of ServerProtocol: compiled, a class can have one base and traits (ADR-0008)
 class HeadLimits:
     """The parser callbacks that check a request as it arrives (set up by ServerProtocol)."""
 

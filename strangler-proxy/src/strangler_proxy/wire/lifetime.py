@@ -12,6 +12,7 @@ import struct
 from collections.abc import Callable
 
 import structlog
+from mypy_extensions import trait
 
 from strangler_proxy.messages import Request
 from strangler_proxy.settings import Limits
@@ -25,6 +26,7 @@ log = structlog.get_logger(__name__)
 LINGER_SECONDS = 2.0
 
 
+@trait  # a mixin of ServerProtocol, like head.HeadLimits
 class Lifetime:
     limits: Limits
     on_refused: Callable[[Responder, Refused], None]
