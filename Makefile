@@ -17,7 +17,7 @@ INSTALLED := .venv/.make-installed
 TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
-.PHONY: help install up test lint importlint typecheck pytest contract migrate seed \
+.PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
 	bench-monolith bench-proxy bench-proxy-revisions tags wrk nginx steps
 
 help: ## list the targets
@@ -36,7 +36,7 @@ $(INSTALLED): $(PYPROJECTS)
 up: install ## run the current step on SQLite until Ctrl-C (ARGS="--database postgres --port N")
 	$(RUN) shop-topology up $(ARGS)
 
-test: lint importlint typecheck pytest ## everything CI checks: ruff, import-linter, mypy, pytest
+test: lint importlint typecheck pytest pytest-compiled ## everything CI checks: ruff, import-linter, mypy, pytest
 
 lint: install ## ruff
 	$(RUN) ruff check .
@@ -49,6 +49,12 @@ typecheck: install ## mypy --strict
 
 pytest: install ## unit, integration, contract and topology tests
 	$(RUN) pytest
+
+proxy-compiled: install ## compile the proxy's hot path with mypyc into .run/proxy-compiled (ADR-0008)
+	@scripts/proxy-compiled .run/proxy-compiled
+
+pytest-compiled: proxy-compiled ## the proxy's tests again, against its compiled build
+	STRANGLER_PROXY_COMPILED=1 PYTHONPATH=$(CURDIR)/.run/proxy-compiled $(RUN) pytest strangler-proxy/tests
 
 contract: install ## the contract suite (honours SHOP_BASE_URL, SHOP_ADMIN_EMAIL, SHOP_ADMIN_PASSWORD)
 	$(RUN) pytest tests/contract
@@ -63,7 +69,7 @@ seed: install ## fill DATABASE_URL with demo data (SCALE=1)
 bench-monolith: install wrk ## browse and checkout throughput of the monolith on PostgreSQL
 	$(RUN) python -m bench.monolith
 
-bench-proxy: install wrk nginx ## our proxy vs direct and nginx proxy_pass, same upstream
+bench-proxy: install wrk nginx proxy-compiled ## our proxy vs direct and nginx proxy_pass, same upstream
 	$(RUN) python -m bench.proxy
 
 bench-proxy-revisions: install wrk nginx ## the proxy of several commits, back to back (REVS="a b")

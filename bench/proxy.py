@@ -17,6 +17,10 @@ the next), and ratios are taken within a round; the figures are medians over ROU
 CPU the proxy under test used and how busy the load core was, so that a reader sees which
 side was the bottleneck. Capacity is compared with the monolith's `GET /api/v1/products`
 under gunicorn (BENCH_SKIP_MONOLITH=1 leaves it out).
+
+"proxy" and "shadow" are the proxy's compiled build (mypyc, .run/proxy-compiled, which
+`make bench-proxy` builds first; ADR-0008), the one its image runs; "interpreted" is the same
+code run from the sources, as `make up` does.
 """
 
 import os
@@ -46,7 +50,15 @@ DOCUMENT = (
     + b", ".join([b'{"id": "%d", "name": "Classic Lamp"}' % n for n in range(30)])
     + b"]}"
 )
-PORTS = {"upstream": 19001, "nginx": 19002, "proxy": 19003, "aiohttp": 19004, "shadow": 19005}
+PORTS = {
+    "upstream": 19001,
+    "nginx": 19002,
+    "proxy": 19003,
+    "aiohttp": 19004,
+    "shadow": 19005,
+    "interpreted": 19006,
+}
+COMPILED = Path(__file__).resolve().parent.parent / ".run" / "proxy-compiled"
 # The shadow's cost to the primary's p99 is read at a fixed rate with headroom (open loop):
 # at saturation any extra work only shows as lost throughput (printed too, as "shadow @N").
 SHADOW_RATE = float(os.environ.get("BENCH_SHADOW_RATE", "1000"))
@@ -126,9 +138,13 @@ def core_times(cpu: str) -> tuple[int, int]:
 
 
 @contextmanager
-def process(argv: list[str]) -> Iterator[int]:
+def process(argv: list[str], *, compiled: bool = False) -> Iterator[int]:
+    env = {**os.environ, "PYTHONPATH": str(COMPILED)} if compiled else None
     child = subprocess.Popen(
-        ["taskset", "-c", PROXY_CPU, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ["taskset", "-c", PROXY_CPU, *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         yield child.pid  # taskset execs the command: the same process
@@ -167,7 +183,7 @@ def measure(urls: dict[str, str], pids: dict[str, int]) -> dict[tuple[str, int],
     runs: dict[tuple[str, int], list[Run]] = {}
     for round_ in range(ROUNDS):
         pair = ["nginx", "proxy"] if round_ % 2 == 0 else ["proxy", "nginx"]
-        order = ["direct", *pair, "shadow", "aiohttp"]
+        order = ["direct", *pair, "interpreted", "shadow", "aiohttp"]
         for connections in CONNECTIONS:
             for name in order:
                 pid = pids.get(name)
@@ -252,6 +268,8 @@ def write_configs(d: Path, *, upstream: int, nginx: int) -> None:
 
 
 def main() -> None:
+    if not any(COMPILED.rglob("server.*.so")):
+        raise SystemExit(f"no compiled proxy in {COMPILED}: run `make proxy-compiled` first")
     print(
         f"proxy benchmark: {ROUNDS} paired rounds x {SECONDS}s; each proxy one process on cpu"
         f" {PROXY_CPU}, upstream and wrk on cpu {LOAD_CPU} (at 1 connection all on cpu"
@@ -265,11 +283,17 @@ def main() -> None:
         stack.enter_context(nginx(d / "upstream.conf", LOAD_CPU))
         pids = {"nginx": stack.enter_context(nginx(d / "proxy.conf", PROXY_CPU))}
         serve = [sys.executable, "-m", "strangler_proxy", "serve", "--port"]
+        routes = ["--routes", str(d / "routes.toml")]
         pids["proxy"] = stack.enter_context(
-            process([*serve, str(PORTS["proxy"]), "--routes", str(d / "routes.toml")])
+            process([*serve, str(PORTS["proxy"]), *routes], compiled=True)
+        )
+        pids["interpreted"] = stack.enter_context(
+            process([*serve, str(PORTS["interpreted"]), *routes])
         )
         pids["shadow"] = stack.enter_context(
-            process([*serve, str(PORTS["shadow"]), "--routes", str(d / "shadow.toml")])
+            process(
+                [*serve, str(PORTS["shadow"]), "--routes", str(d / "shadow.toml")], compiled=True
+            ),
         )
         aiohttp = [sys.executable, "-m", "bench.proxy_candidates.aiohttp_proxy", upstream]
         pids["aiohttp"] = stack.enter_context(process([*aiohttp, str(PORTS["aiohttp"])]))
@@ -299,6 +323,7 @@ def main() -> None:
     print(plain.line(f"proxy @{SHADOW_RATE:.0f}/s open loop"))
     print(shadowed.line(f"shadow @{SHADOW_RATE:.0f}/s open loop"))
     ratio, aiohttp_ratio = ratios(runs, "proxy", "nginx"), ratios(runs, "aiohttp", "nginx")
+    interpreted_ratio = ratios(runs, "interpreted", "nginx")
     added, nginx_added = added_p50_us(runs, "proxy"), added_p50_us(runs, "nginx")
     print(f"rounds: throughput/nginx@32 {spread(ratio, '{:.2f}')}")
     print(
@@ -310,6 +335,10 @@ def main() -> None:
     proxy_rps = statistics.median(run.load.requests_per_second for run in runs["proxy", 32])
     capacity = f"{proxy_rps / monolith.requests_per_second:.1f}" if monolith else "n/a"
     print(f"candidate aiohttp: throughput/nginx@32={statistics.median(aiohttp_ratio):.2f}")
+    print(
+        f"interpreted: throughput/nginx@32={statistics.median(interpreted_ratio):.2f}"
+        f" added_p50@1={statistics.median(added_p50_us(runs, 'interpreted')):.0f}us"
+    )
     print(f"nginx: added_p50@1={statistics.median(nginx_added):.0f}us")
     print(
         f"proxy: throughput/nginx@32={statistics.median(ratio):.2f}"

@@ -30,3 +30,10 @@ def test_every_dependency_has_an_upper_bound() -> None:
             if not is_workspace_member and "<" not in requirement and "==" not in requirement:
                 unbounded.append(f"{path}: {requirement}")
     assert unbounded == []
+
+
+def test_no_compiled_module_lies_beside_the_proxy_sources() -> None:
+    """A compiled module next to its .py file is imported instead of it: an edit would silently
+    not run. The compiled build goes to .run/proxy-compiled only (scripts/proxy-compiled)."""
+    source = ROOT / "strangler-proxy" / "src"
+    assert sorted(str(p.relative_to(ROOT)) for p in source.rglob("*.so")) == []
