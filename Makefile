@@ -18,7 +18,7 @@ TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
-	bench-monolith bench-proxy bench-proxy-revisions tags wrk nginx steps
+	bench-monolith bench-proxy bench-proxy-revisions bench-proxy-instructions tags wrk nginx valgrind steps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -74,6 +74,12 @@ bench-proxy: install wrk nginx proxy-compiled ## our proxy vs direct and nginx p
 
 bench-proxy-revisions: install wrk nginx ## the proxy of several commits, back to back (REVS="a b")
 	$(RUN) python -m bench.proxy_revisions $(REVS)
+
+bench-proxy-instructions: install nginx valgrind ## instructions per request of several commits' proxy, by callgrind (REVS="a b")
+	$(RUN) python -m bench.proxy_instructions $(REVS)
+
+valgrind:
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq valgrind; }
 
 nginx:
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
