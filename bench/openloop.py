@@ -11,7 +11,10 @@ import time
 from bench.common import LoadResult, percentile
 
 
-async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bool:
+async def request_once(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> bool:
+    """Send one request on a kept-alive connection and read its answer; True for a 2xx."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     length = 0
@@ -39,7 +42,7 @@ async def _run(
         nonlocal errors
         reader, writer = await pool.get()
         try:
-            ok = await _one(reader, writer, request)
+            ok = await request_once(reader, writer, request)
         finally:
             pool.put_nowait((reader, writer))
         latencies.append((time.perf_counter() - due) * 1000)

@@ -12,8 +12,8 @@ keep-alive connections, the 1.1 kB document of `make bench-proxy`, from nginx), 
 divided by REQUESTS (the counts are dumped before the proxy shuts down).
 """
 
+import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from bench.openloop import request_once
 from bench.proxy import nginx, wait_for, write_configs
 from bench.proxy_revisions import worktree
 
@@ -31,34 +32,20 @@ UPSTREAM_PORT, NGINX_PORT, FIRST_PORT = 19301, 19302, 19310
 REQUEST = b"GET /doc.json HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
 
 
-def answered(sock: socket.socket, buffer: bytes) -> bytes:
-    """Read one response with a Content-Length; return what came after it."""
-    while b"\r\n\r\n" not in buffer:
-        buffer += sock.recv(65536)
-    head, _, rest = buffer.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    while len(rest) < length:
-        rest += sock.recv(65536)
-    return rest[length:]
-
-
 def send_requests(port: int, count: int) -> None:
-    """`count` requests, round after round of one per connection."""
-    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTIONS)]
-    buffers = [b""] * CONNECTIONS
-    try:
-        for _ in range(count // CONNECTIONS):
-            for sock in sockets:
-                sock.sendall(REQUEST)
-            for n, sock in enumerate(sockets):
-                buffers[n] = answered(sock, buffers[n])
-    finally:
-        for sock in sockets:
-            sock.close()
+    """`count` requests over CONNECTIONS kept-alive connections, each one after another."""
+
+    async def run() -> None:
+        connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(CONNECTIONS)]
+
+        async def serial(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for _ in range(count // CONNECTIONS):
+                await request_once(reader, writer, REQUEST)
+            writer.close()
+
+        await asyncio.gather(*(serial(reader, writer) for reader, writer in connections))
+
+    asyncio.run(run())
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """With STRANGLER_PROXY_COMPILED=1 (`make pytest-compiled`), these tests run against the proxy's
 mypyc build (ADR-0008), and refuse to run at all if what they would import is not compiled."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -13,8 +14,6 @@ COMPILED = ["messages", "wire.server", "wire.upstream", "wire.pool", "policy.pro
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("STRANGLER_PROXY_COMPILED") != "1":
         return
-    import importlib
-
     interpreted = [
         name
         for name in COMPILED

@@ -26,7 +26,7 @@ Headers = list[tuple[bytes, bytes]]
 
 
 # Connection values that name no header beyond the hop-by-hop ones: nothing more to drop.
-_PLAIN_CONNECTION = frozenset({b"keep-alive", b"close", b"Keep-Alive", b"Close"})
+_PLAIN_CONNECTION = frozenset({b"keep-alive", b"close"})
 
 
 def end_to_end(headers: Headers, names: list[bytes], drop: frozenset[bytes]) -> Headers:
@@ -39,7 +39,7 @@ def end_to_end(headers: Headers, names: list[bytes], drop: frozenset[bytes]) -> 
     if b"connection" in names:
         for i in range(len(names)):
             value = headers[i][1]
-            if names[i] == b"connection" and value not in _PLAIN_CONNECTION:
+            if names[i] == b"connection" and value.lower() not in _PLAIN_CONNECTION:
                 drop = drop | {token.strip().lower() for token in value.split(b",")}
     return [headers[i] for i in range(len(names)) if names[i] not in drop]
 
