@@ -3,7 +3,9 @@
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
@@ -57,6 +59,79 @@ def wrk(
         p99_ms=_duration_ms(_search(r"^\s+99%\s+(\S+)", out)),
         errors=_errors(out),
     )
+
+
+PACED_SCRIPT = Path(__file__).with_name("paced.lua")
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Every latency of a run (microseconds -> how many), so that runs can be pooled: a p99
+    over many runs' requests settles where each run's own p99 moves with a few slow ones."""
+
+    counts: Counter[int]
+    seconds: float
+    errors: int
+
+    @staticmethod
+    def pooled(runs: list["Latencies"]) -> "Latencies":
+        counts: Counter[int] = Counter()
+        for run in runs:
+            counts.update(run.counts)
+        return Latencies(counts, sum(r.seconds for r in runs), sum(r.errors for r in runs))
+
+    def percentile_ms(self, fraction: float) -> float:
+        rank = fraction * (self.counts.total() - 1)
+        seen = 0
+        for us in sorted(self.counts):
+            seen += self.counts[us]
+            if seen > rank:
+                return us / 1000
+        return float("nan")
+
+    def result(self) -> LoadResult:
+        return LoadResult(
+            requests_per_second=self.counts.total() / self.seconds,
+            p50_ms=self.percentile_ms(0.5),
+            p99_ms=self.percentile_ms(0.99),
+            errors=self.errors,
+        )
+
+
+def paced(
+    url: str, *, rate: float, seconds: int, connections: int = 32, cpus: str | None = None
+) -> Latencies:
+    """Latency at a steady rate with headroom, where wrk's closed loop would saturate the server.
+
+    Each of `connections` connections sends a request every connections / rate seconds, their
+    phases spread evenly (bench/paced.lua), so the server sees about `rate` requests per second
+    (less a little: a connection's interval starts when its previous answer ends). A stall
+    shorter than that interval delays the requests already sent and so is measured, not
+    omitted. The rate reported is the one measured.
+    """
+    interval_ms = connections * 1000 / rate
+    pin = ["taskset", "-c", cpus] if cpus else []
+    out = subprocess.run(
+        [
+            *pin,
+            require_wrk(),
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(PACED_SCRIPT),
+            url,
+            "--",
+            f"{interval_ms:g}",
+            str(connections),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pairs = (pair.split(":") for pair in _search(r"^paced: (.*)$", out).split())
+    counts = Counter({int(us): int(count) for us, count in pairs})
+    return Latencies(counts, seconds, _errors(out))
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

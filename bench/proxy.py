@@ -2,8 +2,8 @@
 
 Placement, the same for every proxy (each one process, nginx one worker): the proxy under
 test alone on the proxy core (BENCH_PROXY_CPU, default 1); the upstream (nginx serving a
-static 1.1 kB JSON document, one worker) and the load generators (wrk, and the open-loop one
-for the shadow's cost) on the load core (BENCH_LOAD_CPU, default 0; the former
+static 1.1 kB JSON document, one worker) and the load generator (wrk, closed loop, and paced by
+bench/paced.lua for the shadow's cost) on the load core (BENCH_LOAD_CPU, default 0; the former
 BENCH_SERVER_CPU, one core for every server, is gone). At one connection everything runs on
 the load core instead: a request then waits on each hop in turn, and in this virtual machine
 every wake-up across cores costs tens of microseconds (nginx proxy_pass adds about 180 us at
@@ -17,6 +17,12 @@ the next), and ratios are taken within a round; the figures are medians over ROU
 CPU the proxy under test used and how busy the load core was, so that a reader sees which
 side was the bottleneck. Capacity is compared with the monolith's `GET /api/v1/products`
 under gunicorn (BENCH_SKIP_MONOLITH=1 leaves it out).
+
+The shadow's cost is read at a fixed rate (BENCH_SHADOW_RATE, default 1000/s) with wrk paced by
+bench/paced.lua, through the plain and the shadowing proxy in SHADOW_ROUNDS pairs
+(BENCH_SHADOW_ROUNDS, default twice ROUNDS) whose order alternates; each side's requests are
+pooled over its runs and shadow_p99_delta compares the pooled p99s (per-pair deltas are printed
+to show the spread).
 
 "proxy" and "shadow" are the proxy's compiled build (mypyc, .run/proxy-compiled, which
 `make bench-proxy` builds first; ADR-0008), the one its image runs; "interpreted" is the same
@@ -37,8 +43,7 @@ from pathlib import Path
 import httpx
 
 import shop_topology
-from bench.common import LoadResult, wrk
-from bench.openloop import fixed_rate
+from bench.common import Latencies, LoadResult, paced, wrk
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -59,9 +64,11 @@ PORTS = {
     "interpreted": 19006,
 }
 COMPILED = Path(__file__).resolve().parent.parent / ".run" / "proxy-compiled"
-# The shadow's cost to the primary's p99 is read at a fixed rate with headroom (open loop):
-# at saturation any extra work only shows as lost throughput (printed too, as "shadow @N").
+# The shadow's cost to the primary's p99 is read at a fixed rate with headroom (wrk paced by
+# bench/paced.lua): at saturation any extra work only shows as lost throughput. A p99 is the
+# tail of the run, so it takes more pairs than the throughput figures to settle.
 SHADOW_RATE = float(os.environ.get("BENCH_SHADOW_RATE", "1000"))
+SHADOW_ROUNDS = int(os.environ.get("BENCH_SHADOW_ROUNDS", str(2 * ROUNDS)))
 LOAD_BUSY_WARNING = 95.0  # percent: above it, a figure may be the load side's, not the proxy's
 
 NGINX_UPSTREAM = """worker_processes 1; pid {d}/upstream.pid; error_log {d}/upstream.err;
@@ -81,7 +88,8 @@ url = "http://127.0.0.1:{upstream}"
 path = "/**"
 primary = "up"
 """
-# Every request copied to a candidate and, for noise, to the primary again: 3x upstream work.
+# Every request copied to a candidate, and one in ten (shadow_noise_sample's default) to the
+# primary again for the noise model: about 2.1x the upstream work of the plain proxy.
 SHADOW_ROUTES = """[upstreams.up]
 url = "http://127.0.0.1:{upstream}"
 [upstreams.candidate]
@@ -200,23 +208,20 @@ def measure(urls: dict[str, str], pids: dict[str, int]) -> dict[tuple[str, int],
 
 
 def shadow_cost(plain_url: str, shadow_url: str) -> tuple[LoadResult, LoadResult, list[float]]:
-    """p99 at a fixed rate through the plain and the shadowing proxy, in pairs whose order
-    alternates; the medians, and each pair's p99 delta in percent."""
-    os.sched_setaffinity(0, {int(LOAD_CPU)})  # this process generates the load: keep it apart
-    try:
-        for url in (plain_url, shadow_url):  # warm: the generator's connections, both proxies
-            fixed_rate(url, rate=SHADOW_RATE, seconds=1)
-        plain: list[LoadResult] = []
-        shadowed: list[LoadResult] = []
-        deltas: list[float] = []
-        for round_ in range(ROUNDS):
-            pair = [(plain, plain_url), (shadowed, shadow_url)]
-            for results, url in pair if round_ % 2 == 0 else reversed(pair):
-                results.append(fixed_rate(url, rate=SHADOW_RATE, seconds=SECONDS))
-            deltas.append((shadowed[-1].p99_ms - plain[-1].p99_ms) / plain[-1].p99_ms * 100)
-        return median(plain), median(shadowed), deltas
-    finally:
-        os.sched_setaffinity(0, range(os.cpu_count() or 1))
+    """Latency at a fixed rate through the plain and the shadowing proxy, in pairs whose order
+    alternates: each side's requests pooled over the pairs, and each pair's p99 delta (%)."""
+    for url in (plain_url, shadow_url):  # warm: the generator's connections, both proxies
+        paced(url, rate=SHADOW_RATE, seconds=1, cpus=LOAD_CPU)
+    plain: list[Latencies] = []
+    shadowed: list[Latencies] = []
+    deltas: list[float] = []
+    for round_ in range(SHADOW_ROUNDS):
+        pair = [(plain, plain_url), (shadowed, shadow_url)]
+        for results, url in pair if round_ % 2 == 0 else reversed(pair):
+            results.append(paced(url, rate=SHADOW_RATE, seconds=SECONDS, cpus=LOAD_CPU))
+        before, after = plain[-1].percentile_ms(0.99), shadowed[-1].percentile_ms(0.99)
+        deltas.append((after - before) / before * 100)
+    return Latencies.pooled(plain).result(), Latencies.pooled(shadowed).result(), deltas
 
 
 def median(results: list[LoadResult]) -> LoadResult:
@@ -320,8 +325,8 @@ def main() -> None:
     monolith = monolith_capacity()
     if monolith is not None:
         print(monolith.line("monolith GET /products @16"))
-    print(plain.line(f"proxy @{SHADOW_RATE:.0f}/s open loop"))
-    print(shadowed.line(f"shadow @{SHADOW_RATE:.0f}/s open loop"))
+    print(plain.line(f"proxy @{SHADOW_RATE:.0f}/s paced, pooled"))
+    print(shadowed.line(f"shadow @{SHADOW_RATE:.0f}/s paced, pooled"))
     ratio, aiohttp_ratio = ratios(runs, "proxy", "nginx"), ratios(runs, "aiohttp", "nginx")
     interpreted_ratio = ratios(runs, "interpreted", "nginx")
     added, nginx_added = added_p50_us(runs, "proxy"), added_p50_us(runs, "nginx")
@@ -344,7 +349,7 @@ def main() -> None:
         f"proxy: throughput/nginx@32={statistics.median(ratio):.2f}"
         f" added_p50@1={statistics.median(added):.0f}us p99@32={p99:.1f}ms"
         f" nginx_p99@32={nginx_p99:.1f}ms capacity/monolith={capacity}"
-        f" shadow_p99_delta={statistics.median(shadow_deltas):+.0f}%"
+        f" shadow_p99_delta={(shadowed.p99_ms - plain.p99_ms) / plain.p99_ms * 100:+.0f}%"
     )
 
 

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bench.openloop import request_once
 from bench.proxy import nginx, wait_for, write_configs
 from bench.proxy_revisions import worktree
 
@@ -30,6 +29,21 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "4000"))
 CONNECTIONS = 8
 UPSTREAM_PORT, NGINX_PORT, FIRST_PORT = 19301, 19302, 19310
 REQUEST = b"GET /doc.json HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
+
+
+async def request_once(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> bool:
+    """Send one request on a kept-alive connection and read its answer; True for a 2xx."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return head.startswith(b"HTTP/1.1 2")
 
 
 def send_requests(port: int, count: int) -> None:
