@@ -7,8 +7,8 @@ from alembic import context
 from sqlalchemy import Engine, text
 
 from shop_monolith.db import SCHEMA, make_engine
-from shop_monolith.models import Base
 from shop_monolith.settings import resolve_database_url
+from shop_monolith.tables import metadata
 
 config = context.config
 if config.config_file_name is not None:
@@ -38,7 +38,7 @@ def _migrate(engine: Engine) -> None:
         on_sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
-            target_metadata=Base.metadata,
+            target_metadata=metadata,
             # SQLite has no schemas (the engine translates "monolith" away); Alembic looks the
             # version table up by inspection, which does not translate, so name no schema there.
             version_table_schema=None if on_sqlite else SCHEMA,

@@ -8,16 +8,20 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop_monolith.catalog.models import Product
+from shop_monolith.customers.models import Customer
 from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.gateways.payment_provider import AbstractPaymentProvider, CardDetails
-from shop_monolith.models import Base, Customer, Order, Product, StockItem
-from shop_monolith.services import checkout, idempotency, orders
+from shop_monolith.inventory.models import StockItem
+from shop_monolith.ordering.models.orders import Order
+from shop_monolith.ordering.services import checkout, idempotency, orders
+from shop_monolith.payments.gateways.provider import AbstractPaymentProvider, CardDetails
+from shop_monolith.tables import metadata
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'unit.db'}")
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     yield engine
     engine.dispose()
 

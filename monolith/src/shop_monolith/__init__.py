@@ -1,4 +1,6 @@
-"""The shop monolith: a layered Flask application.
+"""The shop monolith: a Flask application, one package per bounded context.
 
-web -> services -> repositories | gateways -> models (adr/0002-layered-monolith.md).
+web -> seed -> catalog, inventory, customers, basket, ordering, payments (each layered inside:
+services -> repositories | gateways -> models) -> shared.
+See adr/0013-modular-monolith-and-its-seams.md.
 """

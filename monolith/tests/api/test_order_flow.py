@@ -5,7 +5,7 @@ import uuid
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shop_monolith.services import customers
+from shop_monolith.customers import services as customers
 
 ADDRESS = {"name": "A", "line1": "1 Road", "postal_code": "1", "city": "X", "country": "DE"}
 CARD = {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2030, "cvc": "123"}

@@ -5,10 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop_monolith.gateways.sandbox_payment_provider import SandboxPaymentProvider
-from shop_monolith.models import Order, StockItem
-from shop_monolith.services import basket
-from shop_monolith.services.errors import Conflict
+from shop_monolith.basket import services as basket
+from shop_monolith.inventory.models import StockItem
+from shop_monolith.ordering.models.orders import Order
+from shop_monolith.payments.gateways.sandbox import SandboxPaymentProvider
+from shop_monolith.shared.errors import Conflict
 
 from ..conftest import add_customer, add_product, cancel_order, place_order
 

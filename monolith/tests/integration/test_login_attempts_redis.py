@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from shop_monolith.gateways.login_attempts import LoginAttempts
+from shop_monolith.customers.gateways import LoginAttempts
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

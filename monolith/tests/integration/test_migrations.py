@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 from shop_monolith.db import SCHEMA, make_engine
-from shop_monolith.models import Base
+from shop_monolith.tables import metadata
 
 from .conftest import ADMIN_URL, alembic_config, schema_tables
 
@@ -16,7 +16,7 @@ def test_head_creates_every_table_and_the_version_table_inside_the_schema(
     pg_engine: Engine,
 ) -> None:
     tables = schema_tables(pg_engine, SCHEMA)
-    assert {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"} == tables
+    assert {t.name for t in metadata.sorted_tables} | {"alembic_version"} == tables
     assert schema_tables(pg_engine, "public") == set()
 
 
@@ -26,7 +26,7 @@ def test_the_migrations_match_the_models(pg_engine: Engine) -> None:
             connection, opts={"include_schemas": True, "version_table_schema": SCHEMA}
         )
         differences = [
-            d for d in compare_metadata(context, Base.metadata) if "alembic_version" not in str(d)
+            d for d in compare_metadata(context, metadata) if "alembic_version" not in str(d)
         ]
     assert differences == []
 

@@ -7,8 +7,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop_monolith.models import StockItem
-from shop_monolith.repositories.inventory import InventoryRepository
+from shop_monolith.inventory.models import StockItem
+from shop_monolith.inventory.repositories import InventoryRepository
 
 from ..conftest import add_product
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from shop_monolith.gateways.payment_provider import (
+from shop_monolith.payments.gateways.provider import (
     AbstractPaymentProvider,
     CardDetails,
     ChargeResult,

@@ -1,10 +1,11 @@
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import Product
-from shop_monolith.services import catalog, inventory
-from shop_monolith.services.errors import Conflict, NotFound, ValidationFailed
-from shop_monolith.services.pages import Page
+from shop_monolith.catalog import services as catalog
+from shop_monolith.catalog.models import Product
+from shop_monolith.inventory import services as inventory
+from shop_monolith.shared.errors import Conflict, NotFound, ValidationFailed
+from shop_monolith.shared.pages import Page
 
 from ..conftest import add_product
 

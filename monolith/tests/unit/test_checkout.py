@@ -3,9 +3,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import BasketLine, StockItem, StockMovement
-from shop_monolith.services import basket, payments
-from shop_monolith.services.errors import Conflict
+from shop_monolith.basket import services as basket
+from shop_monolith.basket.models import BasketLine
+from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.payments import services as payments
+from shop_monolith.shared.errors import Conflict
 
 from ..conftest import add_customer, add_product, card, place_order
 from .fakes import DECLINE, TIME_OUT, FakePaymentProvider

@@ -4,10 +4,10 @@ import uuid
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.gateways.login_attempts import LoginAttempts
-from shop_monolith.services import customers
-from shop_monolith.services.errors import AuthenticationFailed, Conflict, TooManyAttempts
-from shop_monolith.services.security import Principal, issue_token, verify_token
+from shop_monolith.customers import services as customers
+from shop_monolith.customers.gateways import LoginAttempts
+from shop_monolith.customers.security import Principal, issue_token, verify_token
+from shop_monolith.shared.errors import AuthenticationFailed, Conflict, TooManyAttempts
 
 SECRET = "s" * 32
 ADDRESS = "192.0.2.1"

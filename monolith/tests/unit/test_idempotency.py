@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import IdempotencyRecord, Order
-from shop_monolith.services import basket, checkout, idempotency, orders
-from shop_monolith.services.errors import Conflict
+from shop_monolith.basket import services as basket
+from shop_monolith.ordering.models.idempotency import IdempotencyRecord
+from shop_monolith.ordering.models.orders import Order
+from shop_monolith.ordering.services import checkout, idempotency, orders
+from shop_monolith.shared.errors import Conflict
 
 from ..conftest import ADDRESS, add_customer, add_product, card, place_order
 from .fakes import FakePaymentProvider

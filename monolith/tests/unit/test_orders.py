@@ -3,9 +3,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from shop_monolith.models import StockItem, StockMovement
-from shop_monolith.services import basket, orders, payments
-from shop_monolith.services.errors import Conflict, NotFound
+from shop_monolith.basket import services as basket
+from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.ordering.services import orders
+from shop_monolith.payments import services as payments
+from shop_monolith.shared.errors import Conflict, NotFound
 
 from ..conftest import add_customer, add_product, cancel_order, place_order
 from .fakes import DECLINE, FakePaymentProvider

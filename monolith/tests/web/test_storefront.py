@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from shop_monolith.services import catalog
+from shop_monolith.catalog import services as catalog
 
 from .conftest import PASSWORD, Shopper, add_product, hidden, post_form
 

@@ -2,9 +2,9 @@
 
 from flask import request
 
-from shop_monolith.services import customers
-from shop_monolith.services.errors import AuthenticationFailed, NotFound, PermissionDenied
-from shop_monolith.services.security import Principal, verify_token
+from shop_monolith.customers import services as customers
+from shop_monolith.customers.security import Principal, verify_token
+from shop_monolith.shared.errors import AuthenticationFailed, NotFound, PermissionDenied
 from shop_monolith.web import dependencies
 
 

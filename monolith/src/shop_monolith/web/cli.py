@@ -10,7 +10,9 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from shop_monolith.services import customers, payments, seed
+from shop_monolith import seed
+from shop_monolith.customers import services as customers
+from shop_monolith.payments import services as payments
 from shop_monolith.web import dependencies
 
 

@@ -9,10 +9,10 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop_monolith.customers.gateways import LoginAttempts
 from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.gateways.login_attempts import LoginAttempts
-from shop_monolith.gateways.payment_provider import AbstractPaymentProvider
-from shop_monolith.gateways.sandbox_payment_provider import SandboxPaymentProvider
+from shop_monolith.payments.gateways.provider import AbstractPaymentProvider
+from shop_monolith.payments.gateways.sandbox import SandboxPaymentProvider
 from shop_monolith.settings import Settings
 
 

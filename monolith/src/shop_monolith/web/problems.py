@@ -7,7 +7,7 @@ from flask import Flask, Response, json, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from shop_monolith.services.errors import (
+from shop_monolith.shared.errors import (
     CheckoutInProgress,
     ServiceError,
     TooManyAttempts,

@@ -8,8 +8,8 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from shop_monolith.services import idempotency
-from shop_monolith.services.errors import FieldError, ValidationFailed
+from shop_monolith.ordering.services import idempotency
+from shop_monolith.shared.errors import FieldError, ValidationFailed
 from shop_monolith.web import dependencies
 from shop_monolith.web.problems import ApiProblem
 

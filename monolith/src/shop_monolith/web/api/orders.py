@@ -1,7 +1,7 @@
 from flask import Response, jsonify
 
-from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import checkout, orders
+from shop_monolith.ordering.services import checkout, orders
+from shop_monolith.payments.gateways.provider import CardDetails
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import OrderCreate

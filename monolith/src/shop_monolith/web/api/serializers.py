@@ -7,10 +7,13 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from shop_monolith.models import Category, Customer, Order, Product, StockMovement
-from shop_monolith.services.basket import BasketView
-from shop_monolith.services.inventory import StockLevel
-from shop_monolith.services.pages import Page
+from shop_monolith.basket.services import BasketView
+from shop_monolith.catalog.models import Category, Product
+from shop_monolith.customers.models import Customer
+from shop_monolith.inventory.models import StockMovement
+from shop_monolith.inventory.services import StockLevel
+from shop_monolith.ordering.models.orders import Order
+from shop_monolith.shared.pages import Page
 
 T = TypeVar("T")
 Json = dict[str, Any]

@@ -3,7 +3,8 @@
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.services import basket, catalog
+from shop_monolith.basket import services as basket
+from shop_monolith.catalog import services as catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.catalog import parse_uuid

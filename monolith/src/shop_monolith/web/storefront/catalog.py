@@ -5,8 +5,10 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.services import basket, catalog, inventory
-from shop_monolith.services.basket import MAX_QUANTITY
+from shop_monolith.basket import services as basket
+from shop_monolith.basket.services import MAX_QUANTITY
+from shop_monolith.catalog import services as catalog
+from shop_monolith.inventory import services as inventory
 from shop_monolith.web import dependencies
 from shop_monolith.web.requests import strict_int
 from shop_monolith.web.storefront import bp

@@ -3,9 +3,10 @@
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.gateways.payment_provider import CardDetails
-from shop_monolith.services import basket, checkout
-from shop_monolith.services.errors import ServiceError
+from shop_monolith.basket import services as basket
+from shop_monolith.ordering.services import checkout
+from shop_monolith.payments.gateways.provider import CardDetails
+from shop_monolith.shared.errors import ServiceError
 from shop_monolith.web import dependencies
 from shop_monolith.web.problems import PROBLEMS
 from shop_monolith.web.requests import request_fingerprint

@@ -10,9 +10,9 @@ from flask import g, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from shop_monolith.models import Customer
-from shop_monolith.services import customers
-from shop_monolith.services.errors import NotFound
+from shop_monolith.customers import services as customers
+from shop_monolith.customers.models import Customer
+from shop_monolith.shared.errors import NotFound
 from shop_monolith.web import dependencies
 
 P = ParamSpec("P")

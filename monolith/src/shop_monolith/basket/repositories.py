@@ -1,0 +1,53 @@
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from shop_monolith.basket.models import BasketLine
+from shop_monolith.customers.models import Customer
+from shop_monolith.ordering.models.orders import Order
+
+
+class BasketRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock(self, customer_id: uuid.UUID) -> None:
+        """Hold the customer's basket until commit: a basket has no row of its own, so the
+        customer's row stands for it (no effect on SQLite, which has one writer anyway)."""
+        self.session.execute(
+            select(Customer.id).where(Customer.id == customer_id).with_for_update()
+        )
+
+    def pending_order_id(self, customer_id: uuid.UUID) -> uuid.UUID | None:
+        """The order still being checked out from this basket, if any."""
+        query = (
+            select(Order.id)
+            .where(Order.customer_id == customer_id, Order.status == "PENDING")
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
+    def lines(self, customer_id: uuid.UUID) -> list[BasketLine]:
+        query = (
+            select(BasketLine)
+            .where(BasketLine.customer_id == customer_id)
+            .order_by(BasketLine.added_at, BasketLine.product_id)
+        )
+        return list(self.session.scalars(query))
+
+    def get(self, customer_id: uuid.UUID, product_id: uuid.UUID) -> BasketLine | None:
+        return self.session.get(BasketLine, (customer_id, product_id))
+
+    def add(self, line: BasketLine) -> None:
+        self.session.add(line)
+
+    def remove(self, customer_id: uuid.UUID, product_id: uuid.UUID) -> None:
+        self.session.execute(
+            delete(BasketLine).where(
+                BasketLine.customer_id == customer_id, BasketLine.product_id == product_id
+            )
+        )
+
+    def clear(self, customer_id: uuid.UUID) -> None:
+        self.session.execute(delete(BasketLine).where(BasketLine.customer_id == customer_id))

@@ -1,1 +1,0 @@
-"""Gateways: clients of systems outside the shop (the payment provider)."""

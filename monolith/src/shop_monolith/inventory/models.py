@@ -1,0 +1,36 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop_monolith.shared.orm import Base, HasId, utcnow
+
+
+class StockItem(Base):
+    """Units on hand and units reserved by orders awaiting payment, per product."""
+
+    __tablename__ = "stock_items"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    )
+
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StockMovement(HasId, Base):
+    """One line of the stock ledger: why on_hand changed."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_product_created", "product_id", "created_at"),)
+
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    delta: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))  # ADJUSTMENT, SALE, RESTOCK
+    reason: Mapped[str] = mapped_column(String(200))
+    order_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,71 @@
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.shared.pages import Page, paginate
+
+
+class InventoryRepository:
+    """Stock changes are single conditional UPDATEs, so concurrent writers cannot oversell."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, product_id: uuid.UUID) -> StockItem | None:
+        return self.session.get(StockItem, product_id, populate_existing=True)
+
+    def create(self, product_id: uuid.UUID) -> None:
+        self.session.add(StockItem(product_id=product_id, on_hand=0, reserved=0))
+
+    def adjust_on_hand(self, product_id: uuid.UUID, delta: int) -> bool:
+        """Add delta to on_hand unless that would leave fewer units than are reserved."""
+        result = self.session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == product_id)
+            .where(StockItem.on_hand + delta >= StockItem.reserved)
+            .values(on_hand=StockItem.on_hand + delta)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def reserve(self, product_id: uuid.UUID, quantity: int) -> bool:
+        result = self.session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == product_id)
+            .where(StockItem.on_hand - StockItem.reserved >= quantity)
+            .values(reserved=StockItem.reserved + quantity)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def release(self, product_id: uuid.UUID, quantity: int) -> None:
+        self._update(product_id, reserved=StockItem.reserved - quantity)
+
+    def commit_sale(self, product_id: uuid.UUID, quantity: int) -> None:
+        """Turn a reservation into a sale: the units leave both reserved and on hand."""
+        self._update(
+            product_id,
+            reserved=StockItem.reserved - quantity,
+            on_hand=StockItem.on_hand - quantity,
+        )
+
+    def _update(self, product_id: uuid.UUID, **values: object) -> None:
+        self.session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == product_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    def record(self, movement: StockMovement) -> None:
+        self.session.add(movement)
+
+    def movements(self, product_id: uuid.UUID, *, page: int, per_page: int) -> Page[StockMovement]:
+        query = (
+            select(StockMovement)
+            .where(StockMovement.product_id == product_id)
+            .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+        )
+        return paginate(self.session, query, page, per_page)

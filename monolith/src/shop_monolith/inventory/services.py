@@ -1,0 +1,65 @@
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from shop_monolith.catalog.repositories import CatalogRepository
+from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.inventory.repositories import InventoryRepository
+from shop_monolith.shared.errors import Conflict, NotFound
+from shop_monolith.shared.pages import Page
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    product_id: uuid.UUID
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @classmethod
+    def of(cls, item: StockItem) -> "StockLevel":
+        return cls(product_id=item.product_id, on_hand=item.on_hand, reserved=item.reserved)
+
+
+def _stock(session: Session, product_id: uuid.UUID, *, active_only: bool) -> StockLevel:
+    if CatalogRepository(session).get_product(product_id, active_only=active_only) is None:
+        raise NotFound("The product")
+    item = InventoryRepository(session).get(product_id)
+    if item is None:
+        return StockLevel(product_id=product_id, on_hand=0, reserved=0)
+    return StockLevel.of(item)
+
+
+def availability(session: Session, product_id: uuid.UUID) -> StockLevel:
+    return _stock(session, product_id, active_only=True)
+
+
+def stock_level(session: Session, product_id: uuid.UUID) -> StockLevel:
+    return _stock(session, product_id, active_only=False)
+
+
+def adjust_stock(session: Session, product_id: uuid.UUID, *, delta: int, reason: str) -> StockLevel:
+    _stock(session, product_id, active_only=False)
+    inventory = InventoryRepository(session)
+    if not inventory.adjust_on_hand(product_id, delta):
+        session.rollback()
+        raise Conflict(
+            "insufficient-stock",
+            f"Removing {-delta} units would leave fewer units on hand than are reserved or sold.",
+        )
+    inventory.record(
+        StockMovement(product_id=product_id, delta=delta, kind="ADJUSTMENT", reason=reason)
+    )
+    session.commit()
+    return stock_level(session, product_id)
+
+
+def movements(
+    session: Session, product_id: uuid.UUID, *, page: int, per_page: int
+) -> Page[StockMovement]:
+    _stock(session, product_id, active_only=False)
+    return InventoryRepository(session).movements(product_id, page=page, per_page=per_page)

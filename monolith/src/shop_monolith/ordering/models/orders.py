@@ -1,0 +1,53 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop_monolith.shared.orm import Base, HasId, HasTimestamps, utcnow
+
+
+class Order(HasId, HasTimestamps, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+        Index("ix_orders_status_created", "status", "created_at"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    rejection_reason: Mapped[str | None] = mapped_column(String(32))
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    shipping_address: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        lazy="selectin", order_by="OrderLine.position", cascade="all, delete-orphan"
+    )
+    payment: Mapped["Payment"] = relationship(lazy="joined", uselist=False)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price_amount: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int]
+
+
+class Payment(Base):
+    """Our record of the money side of one order."""
+
+    __tablename__ = "payments"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    card_last4: Mapped[str] = mapped_column(String(4))
+    provider_charge_id: Mapped[str | None] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,1 +1,0 @@
-"""Repositories: queries and writes over the models, one module per table group."""
