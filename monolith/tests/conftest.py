@@ -47,8 +47,10 @@ def add_customer(session: Session, role: str = "customer") -> Customer:
 
 
 def add_product(
-    session: Session, *, price: int = 1000, on_hand: int = 10, active: bool = True
+    session: Session, *, price: int = 1000, on_hand: int | None = 10, active: bool = True
 ) -> Product:
+    """A product, with a stock row holding `on_hand` (None: no stock row, as the catalog
+    leaves a new product until its first adjustment)."""
     product = Product(
         id=uuid.uuid4(),
         sku=f"T-{uuid.uuid4().hex[:8].upper()}",
@@ -59,8 +61,9 @@ def add_product(
         active=active,
     )
     session.add(product)
-    session.flush()
-    session.add(StockItem(product_id=product.id, on_hand=on_hand, reserved=0))
+    if on_hand is not None:
+        session.flush()
+        session.add(StockItem(product_id=product.id, on_hand=on_hand, reserved=0))
     session.commit()
     return product
 

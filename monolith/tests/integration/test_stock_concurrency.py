@@ -57,6 +57,27 @@ def test_parallel_adjustments_never_leave_stock_below_reserved(
         assert item is not None and (item.on_hand, item.reserved) == (4, 4)
 
 
+def test_parallel_first_adjustments_of_a_new_product_make_one_row(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    with pg_sessions() as session:
+        product_id = add_product(session, on_hand=None).id
+
+    def add_one(_: int) -> bool:
+        with pg_sessions() as session:
+            done = InventoryRepository(session).adjust_on_hand(product_id, 1)
+            session.commit()
+            return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(add_one, range(16)))
+
+    assert results == [True] * 16
+    with pg_sessions() as session:
+        item = session.get(StockItem, product_id)
+        assert item is not None and (item.on_hand, item.reserved) == (16, 0)
+
+
 def test_the_database_itself_refuses_negative_stock(pg_session: Session) -> None:
     product_id = add_product(pg_session, on_hand=1).id
     with pytest.raises(IntegrityError):

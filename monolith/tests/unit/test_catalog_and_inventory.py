@@ -4,6 +4,8 @@ from sqlalchemy.orm import Session
 from shop_monolith.catalog import services as catalog
 from shop_monolith.catalog.models import Product
 from shop_monolith.inventory import services as inventory
+from shop_monolith.inventory.models import StockItem
+from shop_monolith.inventory.repositories import InventoryRepository
 from shop_monolith.shared.errors import Conflict, NotFound, ValidationFailed
 from shop_monolith.shared.pages import Page
 
@@ -28,6 +30,24 @@ def test_product_starts_active_with_zero_stock(session: Session) -> None:
     product = create(session, "HAMMER-1")
     level = inventory.stock_level(session, product.id)
     assert product.active and (level.on_hand, level.reserved, level.available) == (0, 0, 0)
+
+
+def test_the_first_adjustment_makes_the_stock_row_the_catalog_leaves_out(
+    session: Session,
+) -> None:
+    product = create(session, "NAIL-1")
+    assert session.get(StockItem, product.id) is None  # the catalog knows nothing of stock
+    assert inventory.adjust_stock(session, product.id, delta=5, reason="delivery").on_hand == 5
+    item = session.get(StockItem, product.id)
+    assert item is not None and (item.on_hand, item.reserved) == (5, 0)
+
+
+def test_a_product_without_a_stock_row_cannot_be_reserved_or_reduced(session: Session) -> None:
+    product = add_product(session, on_hand=None)
+    assert not InventoryRepository(session).reserve(product.id, 1)
+    with pytest.raises(Conflict) as raised:
+        inventory.adjust_stock(session, product.id, delta=-1, reason="loss")
+    assert raised.value.code == "insufficient-stock"
 
 
 def test_duplicate_sku_and_slug_are_conflicts(session: Session) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.basket.models import BasketLine
 from shop_monolith.basket.repositories import BasketRepository
-from shop_monolith.catalog.repositories import CatalogRepository
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.shared.errors import NotFound
 
 MAX_QUANTITY = 99
@@ -41,7 +41,7 @@ def set_quantity(
 ) -> BasketView:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValueError(f"quantity {quantity} out of range")  # the web layer validates first
-    if CatalogRepository(session).get_product(product_id, active_only=True) is None:
+    if catalog.find_product(session, product_id) is None:
         raise NotFound("The product")
     baskets = BasketRepository(session)
     line = baskets.get(customer_id, product_id)

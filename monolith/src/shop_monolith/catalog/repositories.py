@@ -54,6 +54,11 @@ class CatalogRepository:
             return None
         return product
 
+    def products_by_id(self, product_ids: list[uuid.UUID]) -> list[Product]:
+        if not product_ids:
+            return []
+        return list(self.session.scalars(select(Product).where(Product.id.in_(product_ids))))
+
     def sku_exists(self, sku: str) -> bool:
         return self.session.scalar(select(Product.id).where(Product.sku == sku)) is not None
 

@@ -5,7 +5,6 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.catalog.models import Category, Product
 from shop_monolith.catalog.repositories import ORDER_BY, CatalogRepository, ProductFilter
-from shop_monolith.inventory.repositories import InventoryRepository
 from shop_monolith.shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shop_monolith.shared.pages import Page
 from shop_monolith.shared.transactions import commit_or_conflict
@@ -66,13 +65,23 @@ def search_products(
     )
 
 
+def find_product(
+    session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
+) -> Product | None:
+    return CatalogRepository(session).get_product(product_id, active_only=not include_inactive)
+
+
 def get_product(
     session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
 ) -> Product:
-    product = CatalogRepository(session).get_product(product_id, active_only=not include_inactive)
+    product = find_product(session, product_id, include_inactive=include_inactive)
     if product is None:
         raise NotFound("The product")
     return product
+
+
+def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> list[Product]:
+    return CatalogRepository(session).products_by_id(product_ids)
 
 
 def _check_category(catalog: CatalogRepository, category_id: uuid.UUID | None) -> None:
@@ -113,8 +122,6 @@ def create_product(
         active=True,
     )
     catalog.add(product)
-    session.flush()
-    InventoryRepository(session).create(product.id)
     commit_or_conflict(session, "sku-taken", f"A product with SKU {sku!r} exists already.")
     session.refresh(product)
     return product

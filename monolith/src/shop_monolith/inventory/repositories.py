@@ -1,6 +1,8 @@
 import uuid
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shop_monolith.inventory.models import StockItem, StockMovement
@@ -16,11 +18,13 @@ class InventoryRepository:
     def get(self, product_id: uuid.UUID) -> StockItem | None:
         return self.session.get(StockItem, product_id, populate_existing=True)
 
-    def create(self, product_id: uuid.UUID) -> None:
-        self.session.add(StockItem(product_id=product_id, on_hand=0, reserved=0))
-
     def adjust_on_hand(self, product_id: uuid.UUID, delta: int) -> bool:
-        """Add delta to on_hand unless that would leave fewer units than are reserved."""
+        """Add delta to on_hand unless that would leave fewer units than are reserved.
+
+        A product the inventory has no row for has nothing on hand: its row is made here, by
+        the first adjustment (the catalog, which creates products, knows nothing of stock).
+        """
+        self._ensure_row(product_id)
         result = self.session.execute(
             update(StockItem)
             .where(StockItem.product_id == product_id)
@@ -29,6 +33,15 @@ class InventoryRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def _ensure_row(self, product_id: uuid.UUID) -> None:
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        insert = pg_insert if postgres else sqlite_insert
+        self.session.execute(
+            insert(StockItem)
+            .values(product_id=product_id, on_hand=0, reserved=0)
+            .on_conflict_do_nothing(index_elements=[StockItem.product_id])
+        )
 
     def reserve(self, product_id: uuid.UUID, quantity: int) -> bool:
         result = self.session.execute(

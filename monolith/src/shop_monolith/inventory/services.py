@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from shop_monolith.catalog.repositories import CatalogRepository
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.inventory.models import StockItem, StockMovement
 from shop_monolith.inventory.repositories import InventoryRepository
 from shop_monolith.shared.errors import Conflict, NotFound
@@ -26,7 +26,7 @@ class StockLevel:
 
 
 def _stock(session: Session, product_id: uuid.UUID, *, active_only: bool) -> StockLevel:
-    if CatalogRepository(session).get_product(product_id, active_only=active_only) is None:
+    if catalog.find_product(session, product_id, include_inactive=not active_only) is None:
         raise NotFound("The product")
     item = InventoryRepository(session).get(product_id)
     if item is None:

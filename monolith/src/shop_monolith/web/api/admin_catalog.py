@@ -2,7 +2,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from shop_monolith.catalog import services as catalog
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import CategoryCreate, ProductCreate, ProductUpdate

@@ -2,7 +2,7 @@ import re
 
 from flask import Response, jsonify
 
-from shop_monolith.catalog import services as catalog
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.requests import pagination, path_uuid, query_int, query_str

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from shop_monolith.basket.services import BasketView
-from shop_monolith.catalog.models import Category, Product
+from shop_monolith.catalog.facade import CategoryView, ProductView
 from shop_monolith.customers.models import Customer
 from shop_monolith.inventory.models import StockMovement
 from shop_monolith.inventory.services import StockLevel
@@ -29,11 +29,11 @@ def money(amount: int, currency: str) -> Json:
     return {"amount": amount, "currency": currency}
 
 
-def category(item: Category) -> Json:
+def category(item: CategoryView) -> Json:
     return {"id": str(item.id), "slug": item.slug, "name": item.name}
 
 
-def product(item: Product) -> Json:
+def product(item: ProductView) -> Json:
     return {
         "id": str(item.id),
         "sku": item.sku,

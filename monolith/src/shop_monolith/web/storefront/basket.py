@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.basket import services as basket
-from shop_monolith.catalog import services as catalog
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.storefront import bp
 from shop_monolith.web.storefront.catalog import parse_uuid

@@ -1,0 +1,161 @@
+"""The catalog as the rest of the shop sees it: plain functions answering frozen values.
+
+Every caller outside the catalog (the other contexts, the web layer, the seed command) uses
+this module only, never the catalog's services, repositories or models, so that when the
+catalog leaves the process (step 3) this module is the one that changes (ADR-0013).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shop_monolith.catalog import services
+from shop_monolith.catalog.models import Category, Product
+from shop_monolith.shared.pages import Page
+
+SORTS = services.SORTS
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: uuid.UUID
+    sku: str
+    name: str
+    description: str
+    category: CategoryView | None
+    price_amount: int
+    price_currency: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _category(item: Category) -> CategoryView:
+    return CategoryView(id=item.id, slug=item.slug, name=item.name)
+
+
+def _product(item: Product) -> ProductView:
+    return ProductView(
+        id=item.id,
+        sku=item.sku,
+        name=item.name,
+        description=item.description,
+        category=_category(item.category) if item.category else None,
+        price_amount=item.price_amount,
+        price_currency=item.price_currency,
+        active=item.active,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def list_categories(session: Session) -> list[CategoryView]:
+    return [_category(item) for item in services.list_categories(session)]
+
+
+def get_category(session: Session, category_id: uuid.UUID) -> CategoryView:
+    return _category(services.get_category(session, category_id))
+
+
+def create_category(session: Session, *, slug: str, name: str) -> CategoryView:
+    return _category(services.create_category(session, slug=slug, name=name))
+
+
+def search_products(
+    session: Session,
+    *,
+    words: tuple[str, ...] = (),
+    category_slug: str | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    active: bool | None = True,
+    sort: str,
+    page: int,
+    per_page: int,
+) -> Page[ProductView]:
+    """One page of the products with every word and filter (`active=None`: all of them)."""
+    found = services.search_products(
+        session,
+        words=words,
+        category_slug=category_slug,
+        min_price=min_price,
+        max_price=max_price,
+        active=active,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    return Page(
+        items=[_product(item) for item in found.items],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+    )
+
+
+def get_product(
+    session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
+) -> ProductView:
+    """The product; NotFound if there is none (or it is inactive, unless `include_inactive`)."""
+    return _product(services.get_product(session, product_id, include_inactive=include_inactive))
+
+
+def find_product(
+    session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
+) -> ProductView | None:
+    """The product, or None: for callers to whom a missing product is not an error."""
+    item = services.find_product(session, product_id, include_inactive=include_inactive)
+    return None if item is None else _product(item)
+
+
+def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductView]:
+    """The products among `product_ids` that exist, active or not, by id."""
+    return {item.id: _product(item) for item in services.products_by_id(session, product_ids)}
+
+
+def create_product(
+    session: Session,
+    *,
+    sku: str,
+    name: str,
+    description: str,
+    category_id: uuid.UUID | None,
+    price_amount: int,
+    price_currency: str,
+    shop_currency: str,
+) -> ProductView:
+    item = services.create_product(
+        session,
+        sku=sku,
+        name=name,
+        description=description,
+        category_id=category_id,
+        price_amount=price_amount,
+        price_currency=price_currency,
+        shop_currency=shop_currency,
+    )
+    return _product(item)
+
+
+def update_product(
+    session: Session, product_id: uuid.UUID, changes: dict[str, Any], *, shop_currency: str
+) -> ProductView:
+    return _product(
+        services.update_product(session, product_id, changes, shop_currency=shop_currency)
+    )
+
+
+def deactivate_product(
+    session: Session, product_id: uuid.UUID, *, shop_currency: str
+) -> ProductView:
+    return _product(services.deactivate_product(session, product_id, shop_currency=shop_currency))
