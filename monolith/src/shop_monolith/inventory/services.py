@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -63,3 +64,64 @@ def movements(
 ) -> Page[StockMovement]:
     _stock(session, product_id, active_only=False)
     return InventoryRepository(session).movements(product_id, page=page, per_page=per_page)
+
+
+# What an order does to stock. These join the caller's transaction (they do not commit): the
+# order and its stock change commit together. Rows are locked in one order, by product id, so
+# two writers never wait on each other crosswise.
+Units = Mapping[uuid.UUID, int]  # product id -> quantity
+
+
+def _in_lock_order(units: Units) -> list[tuple[uuid.UUID, int]]:
+    return sorted(units.items(), key=lambda item: str(item[0]))
+
+
+def reserve_all(session: Session, units: Units) -> bool:
+    """Reserve every line or none; False (and nothing reserved) if one cannot be."""
+    inventory = InventoryRepository(session)
+    savepoint = session.begin_nested()
+    for product_id, quantity in _in_lock_order(units):
+        if not inventory.reserve(product_id, quantity):
+            savepoint.rollback()
+            return False
+    savepoint.commit()
+    return True
+
+
+def release_all(session: Session, units: Units) -> None:
+    """Give back what `reserve_all` took for an order that will not be paid for."""
+    inventory = InventoryRepository(session)
+    for product_id, quantity in _in_lock_order(units):
+        inventory.release(product_id, quantity)
+
+
+def sell_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
+    """Turn an order's reservations into sales, one ledger line each."""
+    inventory = InventoryRepository(session)
+    for product_id, quantity in _in_lock_order(units):
+        inventory.commit_sale(product_id, quantity)
+        inventory.record(
+            StockMovement(
+                product_id=product_id,
+                delta=-quantity,
+                kind="SALE",
+                reason=f"order {order_id}",
+                order_id=order_id,
+            )
+        )
+
+
+def restock_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
+    """Put a cancelled order's units back on hand, one ledger line each."""
+    inventory = InventoryRepository(session)
+    for product_id, quantity in _in_lock_order(units):
+        inventory.adjust_on_hand(product_id, quantity)
+        inventory.record(
+            StockMovement(
+                product_id=product_id,
+                delta=quantity,
+                kind="RESTOCK",
+                reason=f"order {order_id} cancelled",
+                order_id=order_id,
+            )
+        )

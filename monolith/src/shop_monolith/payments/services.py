@@ -6,16 +6,14 @@ leaves unfinished, `settle_stale_payments` finishes.
 """
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy.orm import Session
 
 from shop_monolith.basket.repositories import BasketRepository
-from shop_monolith.inventory.models import StockMovement
-from shop_monolith.inventory.repositories import InventoryRepository
-from shop_monolith.ordering.models.orders import Order, OrderLine
+from shop_monolith.inventory import facade as inventory
+from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.payments.gateways.provider import AbstractPaymentProvider, ChargeResult
 
@@ -29,11 +27,6 @@ SETTLE_BATCH = 100
 
 def charge_key(order_id: uuid.UUID) -> str:
     return f"order-{order_id}"
-
-
-def in_lock_order(lines: Iterable[OrderLine]) -> list[OrderLine]:
-    """Lines sorted by product, the one order in which every writer locks stock rows."""
-    return sorted(lines, key=lambda line: str(line.product_id))
 
 
 def finalise_payment(
@@ -55,19 +48,8 @@ def finalise_payment(
             return refund_if_due(session, provider, order_id)
         session.commit()
         return order
-    inventory = InventoryRepository(session)
     if result is not None and result.approved:
-        for line in in_lock_order(order.lines):
-            inventory.commit_sale(line.product_id, line.quantity)
-            inventory.record(
-                StockMovement(
-                    product_id=line.product_id,
-                    delta=-line.quantity,
-                    kind="SALE",
-                    reason=f"order {order.id}",
-                    order_id=order.id,
-                )
-            )
+        inventory.sell_all(session, order.units(), order_id=order.id)
         baskets = BasketRepository(session)
         for line in order.lines:
             baskets.remove(order.customer_id, line.product_id)
@@ -75,8 +57,7 @@ def finalise_payment(
         order.payment.status = "CAPTURED"
         order.payment.provider_charge_id = result.charge_id
     else:
-        for line in in_lock_order(order.lines):
-            inventory.release(line.product_id, line.quantity)
+        inventory.release_all(session, order.units())
         order.status = "REJECTED"
         order.rejection_reason = "payment_declined" if result else "payment_timeout"
         order.payment.status = "DECLINED" if result else "FAILED"

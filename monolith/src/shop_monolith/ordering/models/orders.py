@@ -26,6 +26,10 @@ class Order(HasId, HasTimestamps, Base):
     )
     payment: Mapped["Payment"] = relationship(lazy="joined", uselist=False)
 
+    def units(self) -> dict[uuid.UUID, int]:
+        """How many of each product the order holds (a product has one line at most)."""
+        return {line.product_id: line.quantity for line in self.lines}
+
 
 class OrderLine(Base):
     __tablename__ = "order_lines"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.basket.models import BasketLine
 from shop_monolith.basket.repositories import BasketRepository
-from shop_monolith.inventory.repositories import InventoryRepository
+from shop_monolith.inventory import facade as inventory
 from shop_monolith.ordering.models.orders import Order, OrderLine, Payment
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency, orders
@@ -133,12 +133,6 @@ def _reserve_stock(session: Session, basket: list[BasketLine]) -> str | None:
     """Reserve every line or none; answers the rejection reason when it cannot."""
     if any(not line.product.active for line in basket):
         return "product_unavailable"
-    inventory = InventoryRepository(session)
-    savepoint = session.begin_nested()
-    # A fixed order of rows means two checkouts never wait on each other crosswise.
-    for line in sorted(basket, key=lambda line: str(line.product_id)):  # as in_lock_order
-        if not inventory.reserve(line.product_id, line.quantity):
-            savepoint.rollback()
-            return "out_of_stock"
-    savepoint.commit()
+    if not inventory.reserve_all(session, {line.product_id: line.quantity for line in basket}):
+        return "out_of_stock"
     return None

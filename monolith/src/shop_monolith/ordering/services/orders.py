@@ -5,13 +5,12 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from shop_monolith.inventory.models import StockMovement
-from shop_monolith.inventory.repositories import InventoryRepository
+from shop_monolith.inventory import facade as inventory
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency
 from shop_monolith.payments.gateways.provider import AbstractPaymentProvider
-from shop_monolith.payments.services import in_lock_order, refund_if_due
+from shop_monolith.payments.services import refund_if_due
 from shop_monolith.shared.errors import Conflict, NotFound
 from shop_monolith.shared.pages import Page
 
@@ -101,18 +100,7 @@ def cancel(
             "order-not-cancellable",
             f"Only a CONFIRMED order can be cancelled; this one is {order.status}.",
         )
-    inventory = InventoryRepository(session)
-    for line in in_lock_order(order.lines):
-        inventory.adjust_on_hand(line.product_id, line.quantity)
-        inventory.record(
-            StockMovement(
-                product_id=line.product_id,
-                delta=line.quantity,
-                kind="RESTOCK",
-                reason=f"order {order.id} cancelled",
-                order_id=order.id,
-            )
-        )
+    inventory.restock_all(session, order.units(), order_id=order.id)
     order.status = "CANCELLED"
     idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
     session.commit()

@@ -1,6 +1,6 @@
 from flask import Response, jsonify
 
-from shop_monolith.inventory import services as inventory
+from shop_monolith.inventory import facade as inventory
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import StockAdjustmentIn

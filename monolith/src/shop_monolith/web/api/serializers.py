@@ -10,8 +10,7 @@ from flask import request
 from shop_monolith.basket.services import BasketView
 from shop_monolith.catalog.facade import CategoryView, ProductView
 from shop_monolith.customers.models import Customer
-from shop_monolith.inventory.models import StockMovement
-from shop_monolith.inventory.services import StockLevel
+from shop_monolith.inventory.facade import MovementView, StockLevel
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.shared.pages import Page
 
@@ -56,7 +55,7 @@ def stock(level: StockLevel) -> Json:
     }
 
 
-def movement(item: StockMovement) -> Json:
+def movement(item: MovementView) -> Json:
     return {
         "id": str(item.id),
         "product_id": str(item.product_id),

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from shop_monolith.basket import services as basket
 from shop_monolith.basket.services import MAX_QUANTITY
 from shop_monolith.catalog import facade as catalog
-from shop_monolith.inventory import services as inventory
+from shop_monolith.inventory import facade as inventory
 from shop_monolith.web import dependencies
 from shop_monolith.web.requests import strict_int
 from shop_monolith.web.storefront import bp
