@@ -2,9 +2,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from shop_monolith.catalog.models import Product
 from shop_monolith.shared.orm import Base, utcnow
 
 
@@ -16,5 +15,3 @@ class BasketLine(Base):
     product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"), primary_key=True)
     quantity: Mapped[int]
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    product: Mapped[Product] = relationship(lazy="joined")

@@ -5,7 +5,6 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.basket.models import BasketLine
 from shop_monolith.customers.models import Customer
-from shop_monolith.ordering.models.orders import Order
 
 
 class BasketRepository:
@@ -18,15 +17,6 @@ class BasketRepository:
         self.session.execute(
             select(Customer.id).where(Customer.id == customer_id).with_for_update()
         )
-
-    def pending_order_id(self, customer_id: uuid.UUID) -> uuid.UUID | None:
-        """The order still being checked out from this basket, if any."""
-        query = (
-            select(Order.id)
-            .where(Order.customer_id == customer_id, Order.status == "PENDING")
-            .limit(1)
-        )
-        return self.session.scalar(query)
 
     def lines(self, customer_id: uuid.UUID) -> list[BasketLine]:
         query = (

@@ -7,14 +7,27 @@ from sqlalchemy.orm import Session
 from shop_monolith.basket.models import BasketLine
 from shop_monolith.basket.repositories import BasketRepository
 from shop_monolith.catalog import facade as catalog
+from shop_monolith.catalog.facade import ProductView
 from shop_monolith.shared.errors import NotFound
 
 MAX_QUANTITY = 99
 
 
 @dataclass(frozen=True)
+class BasketLineView:
+    """A line of the basket with the product as the catalog describes it now."""
+
+    product: ProductView
+    quantity: int
+
+    @property
+    def product_id(self) -> uuid.UUID:
+        return self.product.id
+
+
+@dataclass(frozen=True)
 class BasketView:
-    lines: list[BasketLine]
+    lines: list[BasketLineView]
     currency: str
 
     @property
@@ -26,8 +39,20 @@ class BasketView:
         return sum(line.quantity * line.product.price_amount for line in self.lines)
 
 
+def lines(session: Session, customer_id: uuid.UUID) -> list[BasketLineView]:
+    """The basket's lines in the order they were added, each with its product from the
+    catalog (one call for all of them; a product is never deleted, only deactivated)."""
+    stored: list[BasketLine] = BasketRepository(session).lines(customer_id)
+    products = catalog.products_by_id(session, [line.product_id for line in stored])
+    return [
+        BasketLineView(product=products[line.product_id], quantity=line.quantity)
+        for line in stored
+        if line.product_id in products
+    ]
+
+
 def view(session: Session, customer_id: uuid.UUID, *, currency: str) -> BasketView:
-    return BasketView(lines=BasketRepository(session).lines(customer_id), currency=currency)
+    return BasketView(lines=lines(session, customer_id), currency=currency)
 
 
 def set_quantity(
@@ -74,3 +99,15 @@ def remove(
 def clear(session: Session, customer_id: uuid.UUID) -> None:
     BasketRepository(session).clear(customer_id)
     session.commit()
+
+
+def lock(session: Session, customer_id: uuid.UUID) -> None:
+    """Hold the customer's basket until the caller's transaction ends (one checkout at a time)."""
+    BasketRepository(session).lock(customer_id)
+
+
+def remove_products(session: Session, customer_id: uuid.UUID, product_ids: list[uuid.UUID]) -> None:
+    """Take these products out of the basket, in the caller's transaction (a paid order)."""
+    baskets = BasketRepository(session)
+    for product_id in product_ids:
+        baskets.remove(customer_id, product_id)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy.orm import Session
 
-from shop_monolith.basket.repositories import BasketRepository
+from shop_monolith.basket import facade as basket
 from shop_monolith.inventory import facade as inventory
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
@@ -50,9 +50,7 @@ def finalise_payment(
         return order
     if result is not None and result.approved:
         inventory.sell_all(session, order.units(), order_id=order.id)
-        baskets = BasketRepository(session)
-        for line in order.lines:
-            baskets.remove(order.customer_id, line.product_id)
+        basket.remove_products(session, order.customer_id, list(order.units()))
         order.status = "CONFIRMED"
         order.payment.status = "CAPTURED"
         order.payment.provider_charge_id = result.charge_id

@@ -16,6 +16,15 @@ class OrderRepository:
     def add(self, order: Order) -> None:
         self.session.add(order)
 
+    def pending_order_id(self, customer_id: uuid.UUID) -> uuid.UUID | None:
+        """The customer's order still being paid for, if any (one checkout per basket)."""
+        query = (
+            select(Order.id)
+            .where(Order.customer_id == customer_id, Order.status == "PENDING")
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
     def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
         query = select(Order).where(Order.id == order_id)
         if for_update:

@@ -5,8 +5,8 @@ import uuid
 import structlog
 from sqlalchemy.orm import Session
 
-from shop_monolith.basket.models import BasketLine
-from shop_monolith.basket.repositories import BasketRepository
+from shop_monolith.basket import facade as baskets
+from shop_monolith.basket.facade import BasketLineView
 from shop_monolith.inventory import facade as inventory
 from shop_monolith.ordering.models.orders import Order, OrderLine, Payment
 from shop_monolith.ordering.repositories.orders import OrderRepository
@@ -64,14 +64,13 @@ def place_order(
     card: CardDetails,
     currency: str,
 ) -> Order:
-    baskets = BasketRepository(session)
     # One checkout of a basket at a time: the basket stays locked until the order is written,
     # and an order still PENDING holds it until the payment's outcome is known.
-    baskets.lock(customer_id)
-    pending = baskets.pending_order_id(customer_id)
+    baskets.lock(session, customer_id)
+    pending = OrderRepository(session).pending_order_id(customer_id)
     if pending is not None:
         raise CheckoutInProgress(pending)
-    basket = baskets.lines(customer_id)
+    basket = baskets.lines(session, customer_id)
     if not basket:
         raise Conflict("basket-empty", "The basket is empty: add products before checking out.")
     order = _new_order(customer_id, basket, shipping_address, currency)
@@ -105,7 +104,7 @@ def place_order(
 
 
 def _new_order(
-    customer_id: uuid.UUID, basket: list[BasketLine], address: dict[str, str], currency: str
+    customer_id: uuid.UUID, basket: list[BasketLineView], address: dict[str, str], currency: str
 ) -> Order:
     lines = [
         OrderLine(
@@ -129,7 +128,7 @@ def _new_order(
     )
 
 
-def _reserve_stock(session: Session, basket: list[BasketLine]) -> str | None:
+def _reserve_stock(session: Session, basket: list[BasketLineView]) -> str | None:
     """Reserve every line or none; answers the rejection reason when it cannot."""
     if any(not line.product.active for line in basket):
         return "product_unavailable"

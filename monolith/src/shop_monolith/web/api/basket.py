@@ -1,6 +1,6 @@
 from flask import Response, jsonify
 
-from shop_monolith.basket import services as basket
+from shop_monolith.basket import facade as basket
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import BasketQuantity

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from shop_monolith.basket.services import BasketView
+from shop_monolith.basket.facade import BasketView
 from shop_monolith.catalog.facade import CategoryView, ProductView
 from shop_monolith.customers.models import Customer
 from shop_monolith.inventory.facade import MovementView, StockLevel

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.basket import services as basket
+from shop_monolith.basket import facade as basket
 from shop_monolith.catalog import facade as catalog
 from shop_monolith.web import dependencies
 from shop_monolith.web.storefront import bp

@@ -5,8 +5,8 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.basket import services as basket
-from shop_monolith.basket.services import MAX_QUANTITY
+from shop_monolith.basket import facade as basket
+from shop_monolith.basket.facade import MAX_QUANTITY
 from shop_monolith.catalog import facade as catalog
 from shop_monolith.inventory import facade as inventory
 from shop_monolith.web import dependencies

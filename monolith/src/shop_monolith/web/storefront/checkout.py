@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.basket import services as basket
+from shop_monolith.basket import facade as basket
 from shop_monolith.ordering.services import checkout
 from shop_monolith.payments.gateways.provider import CardDetails
 from shop_monolith.shared.errors import ServiceError

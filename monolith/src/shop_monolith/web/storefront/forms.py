@@ -15,7 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from shop_monolith.basket.services import MAX_QUANTITY
+from shop_monolith.basket.facade import MAX_QUANTITY
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
