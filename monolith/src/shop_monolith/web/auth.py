@@ -2,8 +2,8 @@
 
 from flask import request
 
-from shop_monolith.customers import services as customers
-from shop_monolith.customers.security import Principal, verify_token
+from shop_monolith.customers import facade as customers
+from shop_monolith.customers.facade import Principal, verify_token
 from shop_monolith.shared.errors import AuthenticationFailed, NotFound, PermissionDenied
 from shop_monolith.web import dependencies
 

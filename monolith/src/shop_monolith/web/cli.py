@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from shop_monolith import seed
-from shop_monolith.customers import services as customers
+from shop_monolith.customers import facade as customers
 from shop_monolith.payments import services as payments
 from shop_monolith.web import dependencies
 

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop_monolith.customers.gateways import LoginAttempts
+from shop_monolith.customers.facade import LoginAttempts
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.payments.gateways.provider import AbstractPaymentProvider
 from shop_monolith.payments.gateways.sandbox import SandboxPaymentProvider

@@ -1,6 +1,6 @@
 from flask import Response, jsonify, request
 
-from shop_monolith.customers import services as customers
+from shop_monolith.customers import facade as customers
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import Registration, TokenRequest

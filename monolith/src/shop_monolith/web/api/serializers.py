@@ -9,7 +9,7 @@ from flask import request
 
 from shop_monolith.basket.facade import BasketView
 from shop_monolith.catalog.facade import CategoryView, ProductView
-from shop_monolith.customers.models import Customer
+from shop_monolith.customers.facade import CustomerView
 from shop_monolith.inventory.facade import MovementView, StockLevel
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.shared.pages import Page
@@ -67,7 +67,7 @@ def movement(item: MovementView) -> Json:
     }
 
 
-def customer(item: Customer) -> Json:
+def customer(item: CustomerView) -> Json:
     return {
         "id": str(item.id),
         "email": item.email,

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.customers import services as customers
+from shop_monolith.customers import facade as customers
 from shop_monolith.shared.errors import AuthenticationFailed, Conflict, TooManyAttempts
 from shop_monolith.web import dependencies
 from shop_monolith.web.storefront import bp

@@ -10,8 +10,8 @@ from flask import g, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from shop_monolith.customers import services as customers
-from shop_monolith.customers.models import Customer
+from shop_monolith.customers import facade as customers
+from shop_monolith.customers.facade import CustomerView
 from shop_monolith.shared.errors import NotFound
 from shop_monolith.web import dependencies
 
@@ -19,7 +19,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def log_in(customer: Customer) -> None:
+def log_in(customer: CustomerView) -> None:
     session.clear()  # a fresh session (and CSRF token) for the new login
     session["customer_id"] = str(customer.id)
     session["role"] = customer.role
@@ -31,14 +31,14 @@ def log_out() -> None:
     g.customer = None
 
 
-def current_customer() -> Customer | None:
+def current_customer() -> CustomerView | None:
     """The logged-in customer, as the database knows them now; None for a visitor."""
     if "customer" not in g:
         g.customer = _load_customer()
-    return cast("Customer | None", g.customer)
+    return cast("CustomerView | None", g.customer)
 
 
-def _load_customer() -> Customer | None:
+def _load_customer() -> CustomerView | None:
     raw_id = session.get("customer_id")
     if raw_id is None:
         return None
@@ -89,7 +89,7 @@ def _return_path() -> str:
     return "/"
 
 
-def logged_in() -> Customer:
+def logged_in() -> CustomerView:
     """The customer of a view behind `login_required`."""
     customer = current_customer()
     assert customer is not None, "use login_required on this view"
