@@ -95,12 +95,7 @@ def search_products(
         page=page,
         per_page=per_page,
     )
-    return Page(
-        items=[_product(item) for item in found.items],
-        total=found.total,
-        page=found.page,
-        per_page=found.per_page,
-    )
+    return found.map(_product)
 
 
 def get_product(

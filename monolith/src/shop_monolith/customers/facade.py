@@ -14,7 +14,7 @@ from shop_monolith.customers import services
 from shop_monolith.customers.gateways import LoginAttempts
 from shop_monolith.customers.models import Customer
 from shop_monolith.customers.security import Principal, verify_token
-from shop_monolith.customers.services import IssuedToken
+from shop_monolith.customers.services import IssuedToken, log_in
 
 __all__ = [
     "CustomerView",
@@ -62,27 +62,6 @@ def authenticate(
         session, attempts, email=email, password=password, client_address=client_address
     )
     return _customer(customer)
-
-
-def log_in(
-    session: Session,
-    attempts: LoginAttempts,
-    *,
-    email: str,
-    password: str,
-    client_address: str,
-    secret: str,
-    ttl_seconds: int,
-) -> IssuedToken:
-    return services.log_in(
-        session,
-        attempts,
-        email=email,
-        password=password,
-        client_address=client_address,
-        secret=secret,
-        ttl_seconds=ttl_seconds,
-    )
 
 
 def get_customer(session: Session, customer_id: uuid.UUID) -> CustomerView:

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class Page(Generic[T]):
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+    def map(self, convert: Callable[[T], U]) -> "Page[U]":
+        """The same page with each item converted (an ORM row into a facade's value)."""
+        return Page([convert(item) for item in self.items], self.total, self.page, self.per_page)
 
 
 def paginate(session: Session, query: Select[T], page: int, per_page: int) -> Page[T]:
