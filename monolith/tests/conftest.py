@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -12,9 +13,10 @@ from shop_monolith.catalog.models import Product
 from shop_monolith.customers.models import Customer
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.inventory.models import StockItem
-from shop_monolith.ordering.models.orders import Order
+from shop_monolith.ordering import facade as ordering
+from shop_monolith.ordering.facade import OrderView
 from shop_monolith.ordering.services import checkout, idempotency, orders
-from shop_monolith.payments.gateways.provider import AbstractPaymentProvider, CardDetails
+from shop_monolith.payments.facade import AbstractPaymentProvider, CardDetails
 from shop_monolith.tables import metadata
 
 
@@ -84,9 +86,9 @@ def place_order(
     provider: AbstractPaymentProvider,
     customer_id: uuid.UUID,
     number: str = "4242424242424242",
-) -> Order:
+) -> OrderView:
     """Check out the customer's basket with a fresh idempotency key."""
-    return checkout.place_order(
+    order = checkout.place_order(
         session,
         provider,
         customer_id=customer_id,
@@ -95,15 +97,23 @@ def place_order(
         card=card(number),
         currency="EUR",
     )
+    return reread(session, order)
 
 
 def cancel_order(
     session: Session, provider: AbstractPaymentProvider, customer_id: uuid.UUID, order_id: uuid.UUID
-) -> Order:
-    return orders.cancel(
+) -> OrderView:
+    order = orders.cancel(
         session,
         provider,
         customer_id=customer_id,
         order_id=order_id,
         claim=new_claim(session, customer_id),
     )
+    return reread(session, order)
+
+
+def reread(session: Session, order: OrderView | Any) -> OrderView:
+    """The order as it is now, as the facade answers it (with its payment)."""
+    session.expire_all()
+    return ordering.get_for_customer(session, order.customer_id, order.id)

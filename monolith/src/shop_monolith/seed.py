@@ -14,8 +14,8 @@ from shop_monolith.catalog.models import Category, Product
 from shop_monolith.customers.models import Customer
 from shop_monolith.customers.security import hash_password
 from shop_monolith.inventory.models import StockItem, StockMovement
-from shop_monolith.ordering.models.orders import Order, OrderLine, Payment
-from shop_monolith.payments.models import ProviderCharge
+from shop_monolith.ordering.models.orders import Order, OrderLine
+from shop_monolith.payments.models import Payment, ProviderCharge
 
 BASE = {"products": 10_000, "customers": 1_000, "orders": 50_000}
 SEED_PASSWORD = "seed-password"  # noqa: S105 - every seeded customer logs in with it
@@ -196,6 +196,7 @@ def _seed_orders(
                     "card_last4": "4242",
                     "attempted_at": created,
                     "provider_charge_id": charge_id,
+                    "refund_requested_at": created if status == "CANCELLED" else None,
                 }
             )
             # The provider's own ledger knows the seeded charges, so they can be refunded.

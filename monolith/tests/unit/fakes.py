@@ -2,7 +2,7 @@
 
 import uuid
 
-from shop_monolith.payments.gateways.provider import (
+from shop_monolith.payments.facade import (
     AbstractPaymentProvider,
     CardDetails,
     ChargeResult,

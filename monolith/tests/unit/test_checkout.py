@@ -6,10 +6,12 @@ from sqlalchemy.orm import Session
 from shop_monolith.basket import services as basket
 from shop_monolith.basket.models import BasketLine
 from shop_monolith.inventory.models import StockItem, StockMovement
-from shop_monolith.payments import services as payments
+from shop_monolith.ordering import facade as ordering
+from shop_monolith.ordering.services import settlement
+from shop_monolith.payments import facade as payments
 from shop_monolith.shared.errors import Conflict
 
-from ..conftest import add_customer, add_product, card, place_order
+from ..conftest import add_customer, add_product, card, place_order, reread
 from .fakes import DECLINE, TIME_OUT, FakePaymentProvider
 
 
@@ -95,9 +97,9 @@ def test_timeout_leaves_pending_until_settled_as_failed(session: Session) -> Non
     order = place_order(session, provider, customer.id, TIME_OUT)
     assert (order.status, stock(session, product.id)) == ("PENDING", (3, 1))
 
-    settled = payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    settled = ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
 
-    session.refresh(order)
+    order = reread(session, order)
     assert settled == 1
     assert (order.status, order.rejection_reason, order.payment.status) == (
         "REJECTED",
@@ -113,9 +115,9 @@ def test_timeout_that_did_charge_is_settled_as_confirmed(session: Session) -> No
     provider = FakePaymentProvider(charge_on_timeout=True)
 
     order = place_order(session, provider, customer.id, TIME_OUT)
-    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
 
-    session.refresh(order)
+    order = reread(session, order)
     assert (order.status, order.payment.status) == ("CONFIRMED", "CAPTURED")
     assert stock(session, product.id) == (2, 0)
 
@@ -126,7 +128,7 @@ def test_recent_pending_payments_are_left_alone(session: Session) -> None:
     provider = FakePaymentProvider()
     place_order(session, provider, customer.id, TIME_OUT)
 
-    assert payments.settle_stale_payments(session, provider, older_than=timedelta(minutes=5)) == 0
+    assert ordering.settle_stale_payments(session, provider, older_than=timedelta(minutes=5)) == 0
 
 
 def test_a_late_approval_for_an_order_already_failed_is_refunded(session: Session) -> None:
@@ -134,13 +136,13 @@ def test_a_late_approval_for_an_order_already_failed_is_refunded(session: Sessio
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider()
     order = place_order(session, provider, customer.id, TIME_OUT)
-    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
 
-    late = provider.charge(key=payments.charge_key(order.id), amount=1, currency="EUR", card=card())
-    payments.finalise_payment(session, provider, order.id, late)
+    late = payments.charge(provider, order_id=order.id, amount=1, currency="EUR", card=card())
+    settlement.finalise_payment(session, provider, order.id, late)
 
     assert provider.refunded == [late.charge_id]
-    session.refresh(order)
+    order = reread(session, order)
     assert (order.status, order.payment.status) == ("REJECTED", "REFUNDED")
 
 
@@ -149,18 +151,18 @@ def test_a_late_approval_whose_refund_fails_stays_due_until_settlement(session: 
     basket.set_quantity(session, customer.id, product.id, 1, currency="EUR")
     provider = FakePaymentProvider()
     order = place_order(session, provider, customer.id, TIME_OUT)
-    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
-    late = provider.charge(key=payments.charge_key(order.id), amount=1, currency="EUR", card=card())
+    ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    late = payments.charge(provider, order_id=order.id, amount=1, currency="EUR", card=card())
 
     refund = provider.refund
     provider.refund = lambda *, charge_id: (_ for _ in ()).throw(ConnectionError("down"))  # type: ignore[method-assign]
-    payments.finalise_payment(session, provider, order.id, late)
-    session.refresh(order)
+    settlement.finalise_payment(session, provider, order.id, late)
+    order = reread(session, order)
     assert (order.status, order.payment.status) == ("REJECTED", "CAPTURED")
 
     provider.refund = refund  # type: ignore[method-assign]
-    payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
-    session.refresh(order)
+    ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1))
+    order = reread(session, order)
     assert order.payment.status == "REFUNDED" and provider.refunded == [late.charge_id]
 
 
@@ -174,12 +176,11 @@ def test_one_failing_order_does_not_stop_settlement_of_the_others(session: Sessi
     lookup = provider.lookup
 
     def lookup_failing_for_the_first(*, key: str):  # type: ignore[no-untyped-def]
-        if key == payments.charge_key(pending[0].id):
+        if key == f"order-{pending[0].id}":
             raise ConnectionError("provider hiccup")
         return lookup(key=key)
 
     provider.lookup = lookup_failing_for_the_first  # type: ignore[method-assign]
-    assert payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
-    for order in pending:
-        session.refresh(order)
+    assert ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
+    pending = [reread(session, order) for order in pending]
     assert [o.status for o in pending] == ["PENDING", "REJECTED"]

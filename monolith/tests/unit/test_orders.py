@@ -5,11 +5,11 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.basket import services as basket
 from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.ordering import facade as ordering
 from shop_monolith.ordering.services import orders
-from shop_monolith.payments import services as payments
 from shop_monolith.shared.errors import Conflict, NotFound
 
-from ..conftest import add_customer, add_product, cancel_order, place_order
+from ..conftest import add_customer, add_product, cancel_order, place_order, reread
 from .fakes import DECLINE, FakePaymentProvider
 
 
@@ -95,9 +95,9 @@ def test_a_refund_that_failed_during_cancel_is_finished_by_settlement(session: S
     assert (cancelled.status, cancelled.payment.status) == ("CANCELLED", "CAPTURED")
     cancelled_at = cancelled.updated_at
 
-    assert payments.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
+    assert ordering.settle_stale_payments(session, provider, older_than=timedelta(seconds=-1)) == 1
 
-    session.refresh(order)
+    order = reread(session, order)
     assert order.payment.status == "REFUNDED"
     assert provider.refunded == [order.payment.provider_charge_id]
     # The payment's change is the order's change too (contract: Order.updated_at).

@@ -1,9 +1,28 @@
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_monolith.shared.orm import Base, utcnow
+
+
+class Payment(Base):
+    """Our record of the money side of one order."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_status_attempted", "status", "attempted_at"),)
+
+    # The foreign key to ordering's table goes with the schema per context (ADR-0013).
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    card_last4: Mapped[str] = mapped_column(String(4))
+    provider_charge_id: Mapped[str | None] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when ordering asks for the money back; a CAPTURED payment with it set is a refund due.
+    refund_requested_at: Mapped[datetime | None]
 
 
 class ProviderCharge(Base):

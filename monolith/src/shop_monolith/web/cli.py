@@ -8,11 +8,11 @@ from types import FrameType
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from shop_monolith import seed
 from shop_monolith.customers import facade as customers
-from shop_monolith.payments import services as payments
+from shop_monolith.ordering import facade as orders
 from shop_monolith.web import dependencies
 
 
@@ -66,7 +66,7 @@ def settle_payments(every: float | None) -> None:
     signal.signal(signal.SIGINT, stop)
     older_than = timedelta(seconds=dependencies.settings().payment_settle_after_seconds)
     while True:
-        settled = payments.settle_stale_payments(
+        settled = orders.settle_stale_payments(
             dependencies.session(), dependencies.payment_provider(), older_than=older_than
         )
         if settled or every is None:
@@ -88,13 +88,3 @@ def check_db() -> None:
         click.echo(f"database unreachable: {error}", err=True)
         sys.exit(1)
     click.echo("database ok")
-
-
-def _create_app() -> Flask:
-    from shop_monolith.web.app import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    FlaskGroup(create_app=_create_app, add_default_commands=True)(prog_name="shop-monolith")

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shop_monolith.customers.facade import LoginAttempts
 from shop_monolith.db import make_engine, make_session_factory
-from shop_monolith.payments.gateways.provider import AbstractPaymentProvider
-from shop_monolith.payments.gateways.sandbox import SandboxPaymentProvider
+from shop_monolith.payments.facade import AbstractPaymentProvider, SandboxPaymentProvider
 from shop_monolith.settings import Settings
 
 

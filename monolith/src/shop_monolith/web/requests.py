@@ -8,7 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from shop_monolith.ordering.services import idempotency
+from shop_monolith.ordering import facade as orders
 from shop_monolith.shared.errors import FieldError, ValidationFailed
 from shop_monolith.web import dependencies
 from shop_monolith.web.problems import ApiProblem
@@ -129,7 +129,7 @@ def request_fingerprint(body: object = None) -> str:
     may change (the CVC).
     """
     secret = dependencies.settings().secret_key
-    return idempotency.fingerprint(request.method, request.path, body, secret=secret)
+    return orders.fingerprint(request.method, request.path, body, secret=secret)
 
 
 def _bad_query(name: str, message: str) -> ApiProblem:

@@ -1,10 +1,9 @@
 import uuid
-from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop_monolith.shared.orm import Base, HasId, HasTimestamps, utcnow
+from shop_monolith.shared.orm import Base, HasId, HasTimestamps
 
 
 class Order(HasId, HasTimestamps, Base):
@@ -24,7 +23,6 @@ class Order(HasId, HasTimestamps, Base):
     lines: Mapped[list["OrderLine"]] = relationship(
         lazy="selectin", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
-    payment: Mapped["Payment"] = relationship(lazy="joined", uselist=False)
 
     def units(self) -> dict[uuid.UUID, int]:
         """How many of each product the order holds (a product has one line at most)."""
@@ -41,17 +39,3 @@ class OrderLine(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_price_amount: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
-
-
-class Payment(Base):
-    """Our record of the money side of one order."""
-
-    __tablename__ = "payments"
-
-    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    card_last4: Mapped[str] = mapped_column(String(4))
-    provider_charge_id: Mapped[str | None] = mapped_column(String(64))
-    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)

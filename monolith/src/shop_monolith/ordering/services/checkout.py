@@ -8,15 +8,12 @@ from sqlalchemy.orm import Session
 from shop_monolith.basket import facade as baskets
 from shop_monolith.basket.facade import BasketLineView
 from shop_monolith.inventory import facade as inventory
-from shop_monolith.ordering.models.orders import Order, OrderLine, Payment
+from shop_monolith.ordering.models.orders import Order, OrderLine
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency, orders
-from shop_monolith.payments.gateways.provider import (
-    AbstractPaymentProvider,
-    CardDetails,
-    ProviderTimeout,
-)
-from shop_monolith.payments.services import charge_key, finalise_payment
+from shop_monolith.ordering.services.settlement import finalise_payment
+from shop_monolith.payments import facade as payments
+from shop_monolith.payments.facade import AbstractPaymentProvider, CardDetails
 from shop_monolith.shared.errors import CheckoutInProgress, Conflict
 
 log = structlog.get_logger(__name__)
@@ -75,17 +72,18 @@ def place_order(
         raise Conflict("basket-empty", "The basket is empty: add products before checking out.")
     order = _new_order(customer_id, basket, shipping_address, currency)
     rejection = _reserve_stock(session, basket)
-    payment = Payment(
+    if rejection is not None:
+        order.status, order.rejection_reason = "REJECTED", rejection
+    OrderRepository(session).add(order)
+    session.flush()  # the order's row first: its payment refers to it
+    payments.open_payment(
+        session,
         order_id=order.id,
         amount=order.total_amount,
         currency=currency,
         card_last4=card.last4,
-        status="PENDING" if rejection is None else "NOT_CHARGED",
+        will_charge=rejection is None,
     )
-    if rejection is not None:
-        order.status, order.rejection_reason = "REJECTED", rejection
-    OrderRepository(session).add(order)
-    session.add(payment)
     idempotency.record_outcome(session, claim, status=201, resource_id=order.id)
     session.commit()
     log.info("order_placed", order_id=str(order.id), status=order.status)
@@ -93,10 +91,10 @@ def place_order(
         return order
 
     try:
-        result = provider.charge(
-            key=charge_key(order.id), amount=order.total_amount, currency=currency, card=card
+        result = payments.charge(
+            provider, order_id=order.id, amount=order.total_amount, currency=currency, card=card
         )
-    except ProviderTimeout:
+    except payments.ProviderTimeout:
         # Unknown outcome: the order stays PENDING until settle-payments asks the provider.
         log.warning("payment_timed_out", order_id=str(order.id))
         return order

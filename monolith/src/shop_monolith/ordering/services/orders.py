@@ -9,8 +9,9 @@ from shop_monolith.inventory import facade as inventory
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency
-from shop_monolith.payments.gateways.provider import AbstractPaymentProvider
-from shop_monolith.payments.services import refund_if_due
+from shop_monolith.ordering.services.settlement import refund_if_due
+from shop_monolith.payments import facade as payments
+from shop_monolith.payments.facade import AbstractPaymentProvider
 from shop_monolith.shared.errors import Conflict, NotFound
 from shop_monolith.shared.pages import Page
 
@@ -102,6 +103,7 @@ def cancel(
         )
     inventory.restock_all(session, order.units(), order_id=order.id)
     order.status = "CANCELLED"
+    payments.request_refund(session, order.id)
     idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
     session.commit()
     return refund_if_due(session, provider, order.id)

@@ -1,7 +1,7 @@
 from flask import Response, jsonify
 
-from shop_monolith.ordering.services import checkout, orders
-from shop_monolith.payments.gateways.provider import CardDetails
+from shop_monolith.ordering import facade as orders
+from shop_monolith.payments.facade import CardDetails
 from shop_monolith.web import dependencies
 from shop_monolith.web.api import bp, serializers
 from shop_monolith.web.api.schemas import OrderCreate
@@ -31,7 +31,7 @@ def place() -> tuple[Response, int, dict[str, str]]:
     principal = current_principal()
     key = idempotency_key()
     body = json_body(OrderCreate)
-    order, replayed = checkout.place_order_once(
+    order, replayed = orders.place_order_once(
         dependencies.session(),
         dependencies.payment_provider(),
         customer_id=principal.customer_id,

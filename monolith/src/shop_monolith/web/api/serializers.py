@@ -11,7 +11,7 @@ from shop_monolith.basket.facade import BasketView
 from shop_monolith.catalog.facade import CategoryView, ProductView
 from shop_monolith.customers.facade import CustomerView
 from shop_monolith.inventory.facade import MovementView, StockLevel
-from shop_monolith.ordering.models.orders import Order
+from shop_monolith.ordering.facade import OrderView
 from shop_monolith.shared.pages import Page
 
 T = TypeVar("T")
@@ -96,7 +96,7 @@ def basket(view: BasketView) -> Json:
     }
 
 
-def order(item: Order) -> Json:
+def order(item: OrderView) -> Json:
     return {
         "id": str(item.id),
         "customer_id": str(item.customer_id),

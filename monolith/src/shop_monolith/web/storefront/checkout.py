@@ -4,8 +4,8 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from shop_monolith.basket import facade as basket
-from shop_monolith.ordering.services import checkout
-from shop_monolith.payments.gateways.provider import CardDetails
+from shop_monolith.ordering import facade as orders
+from shop_monolith.payments.facade import CardDetails
 from shop_monolith.shared.errors import ServiceError
 from shop_monolith.web import dependencies
 from shop_monolith.web.problems import PROBLEMS
@@ -54,7 +54,7 @@ def place_order() -> Response | tuple[str, int]:
     # The fingerprint tells a resubmit of this form from another order under the same key.
     body = {"shipping_address": address, "card": [card.number, card.expiry_month, card.expiry_year]}
     try:
-        order, _replayed = checkout.place_order_once(
+        order, _replayed = orders.place_order_once(
             dependencies.session(),
             dependencies.payment_provider(),
             customer_id=customer.id,

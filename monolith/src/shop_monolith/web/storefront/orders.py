@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from shop_monolith.ordering.services import orders
+from shop_monolith.ordering import facade as orders
 from shop_monolith.shared.errors import Conflict
 from shop_monolith.web import dependencies
 from shop_monolith.web.requests import request_fingerprint
