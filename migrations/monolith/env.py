@@ -1,24 +1,33 @@
-"""Alembic environment of the `monolith` schema: its tables and its own version table."""
+"""Alembic environment of the monolith's database: its own schema `monolith` (the version
+table, the outbox) and one schema per bounded context (ADR-0014)."""
 
 import os
+import sys
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import Engine, text
 
 from shop_monolith.db import SCHEMA, make_engine
 from shop_monolith.settings import resolve_database_url
-from shop_monolith.tables import metadata
+from shop_monolith.tables import CONTEXT_METADATA, METADATA
+
+# The revisions import their helpers (online_ddl) from this directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+OWN_SCHEMAS = {SCHEMA, *CONTEXT_METADATA}
+
+
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # Only this environment's schema: other schemas have their own environments.
+    # Only this deployable's schemas: an extracted service's schema has its own environment.
     schema = getattr(obj, "schema", None) if type_ == "table" else None
-    return type_ != "table" or schema in (SCHEMA, None)
+    return type_ != "table" or schema in (*OWN_SCHEMAS, None)
 
 
 def run_migrations_online() -> None:
@@ -38,12 +47,16 @@ def _migrate(engine: Engine) -> None:
         on_sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
-            target_metadata=metadata,
-            # SQLite has no schemas (the engine translates "monolith" away); Alembic looks the
-            # version table up by inspection, which does not translate, so name no schema there.
+            target_metadata=list(METADATA),
+            # On SQLite "monolith" is the main database file (the engine translates it away);
+            # Alembic looks the version table up by inspection, which does not translate, so
+            # name no schema there.
             version_table_schema=None if on_sqlite else SCHEMA,
             include_schemas=True,
             include_object=include_object,
+            # Each revision commits on its own: an online step (ADR-0014) must not wait behind
+            # the locks of the one before it.
+            transaction_per_migration=True,
             render_as_batch=on_sqlite,
             compare_type=True,
         )

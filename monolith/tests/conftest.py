@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shop_monolith import tables
 from shop_monolith.catalog.models import Product
 from shop_monolith.customers.models import Customer
 from shop_monolith.db import make_engine, make_session_factory
@@ -17,13 +18,12 @@ from shop_monolith.ordering import facade as ordering
 from shop_monolith.ordering.facade import OrderView
 from shop_monolith.ordering.services import checkout, idempotency, orders
 from shop_monolith.payments.facade import AbstractPaymentProvider, CardDetails
-from shop_monolith.tables import metadata
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'unit.db'}")
-    metadata.create_all(engine)
+    tables.create_all(engine)
     yield engine
     engine.dispose()
 

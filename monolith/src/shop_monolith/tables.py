@@ -1,16 +1,35 @@
-"""Every context's tables on one MetaData, for Alembic and for tests that create the schema.
+"""Every table of the monolith: one MetaData and one database schema per context.
 
-Each context declares its own models; importing them here is what puts all of them on
-`metadata` (a context's own code imports only its own models).
+Each context declares its own models on its own MetaData (a context's code imports only its
+own models); this module collects them for Alembic, for the SQLite engine (which attaches one
+database file per context schema) and for tests that create the tables.
 """
 
-from shop_monolith.basket import models as basket
-from shop_monolith.catalog import models as catalog
-from shop_monolith.customers import models as customers
-from shop_monolith.inventory import models as inventory
-from shop_monolith.ordering.models import idempotency, orders
-from shop_monolith.payments import models as payments
-from shop_monolith.shared.orm import Base
+from sqlalchemy import Engine, MetaData
 
-metadata = Base.metadata
-CONTEXT_MODELS = (basket, catalog, customers, inventory, idempotency, orders, payments)
+from shop_monolith.basket.models import BasketModel
+from shop_monolith.catalog.models import CatalogModel
+from shop_monolith.customers.models import CustomersModel
+from shop_monolith.inventory.models import InventoryModel
+from shop_monolith.ordering.models import idempotency, orders  # noqa: F401 - maps their tables
+from shop_monolith.ordering.models.base import OrderingModel
+from shop_monolith.payments.models import PaymentsModel
+
+CONTEXT_METADATA: dict[str, MetaData] = {
+    model.metadata.schema or "": model.metadata
+    for model in (
+        BasketModel,
+        CatalogModel,
+        CustomersModel,
+        InventoryModel,
+        OrderingModel,
+        PaymentsModel,
+    )
+}
+METADATA: tuple[MetaData, ...] = tuple(CONTEXT_METADATA.values())
+
+
+def create_all(engine: Engine) -> None:
+    """Create every context's tables (tests; real databases are migrated by Alembic)."""
+    for metadata in METADATA:
+        metadata.create_all(engine)

@@ -5,9 +5,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from shop_monolith import tables
 from shop_monolith.db import make_engine
 from shop_monolith.settings import Settings
-from shop_monolith.tables import metadata
 from shop_monolith.web.app import create_app
 
 
@@ -15,7 +15,7 @@ from shop_monolith.web.app import create_app
 def app(tmp_path: Path) -> Iterator[Flask]:
     url = f"sqlite:///{tmp_path / 'api.db'}"
     engine = make_engine(url)
-    metadata.create_all(engine)
+    tables.create_all(engine)
     engine.dispose()
     app = create_app(settings=Settings(database_url=url, secret_key="k" * 32, max_body_bytes=4096))
     yield app

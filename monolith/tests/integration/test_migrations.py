@@ -7,17 +7,16 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from shop_monolith.db import SCHEMA, make_engine
-from shop_monolith.tables import metadata
+from shop_monolith.db import SCHEMA, make_engine, schema_files
+from shop_monolith.tables import CONTEXT_METADATA, METADATA
 
-from .conftest import ADMIN_URL, alembic_config, schema_tables
+from .conftest import alembic_config, fresh_database, schema_tables
 
 
-def test_head_creates_every_table_and_the_version_table_inside_the_schema(
-    pg_engine: Engine,
-) -> None:
-    tables = schema_tables(pg_engine, SCHEMA)
-    assert {t.name for t in metadata.sorted_tables} | {"alembic_version"} == tables
+def test_head_puts_each_context_in_its_own_schema(pg_engine: Engine) -> None:
+    for schema, metadata in CONTEXT_METADATA.items():
+        assert schema_tables(pg_engine, schema) == {t.name for t in metadata.tables.values()}
+    assert schema_tables(pg_engine, SCHEMA) == {"alembic_version"}
     assert schema_tables(pg_engine, "public") == set()
 
 
@@ -27,28 +26,24 @@ def test_the_migrations_match_the_models(pg_engine: Engine) -> None:
             connection, opts={"include_schemas": True, "version_table_schema": SCHEMA}
         )
         differences = [
-            d for d in compare_metadata(context, metadata) if "alembic_version" not in str(d)
+            d for d in compare_metadata(context, list(METADATA)) if "alembic_version" not in str(d)
         ]
     assert differences == []
 
 
 def test_downgrade_to_base_and_back_up() -> None:
-    name = f"shop_mig_{uuid.uuid4().hex[:10]}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(url)
-    try:
-        config = alembic_config(url)
-        command.upgrade(config, "head")
-        command.downgrade(config, "base")
-        assert schema_tables(engine, SCHEMA) == {"alembic_version"}
-        command.upgrade(config, "head")
-        assert "orders" in schema_tables(engine, SCHEMA)
-    finally:
-        engine.dispose()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("shop_mig_") as url:
+        engine = make_engine(url)
+        try:
+            config = alembic_config(url)
+            command.upgrade(config, "head")
+            command.downgrade(config, "base")
+            assert schema_tables(engine, SCHEMA) == {"alembic_version"}
+            assert all(schema_tables(engine, schema) == set() for schema in CONTEXT_METADATA)
+            command.upgrade(config, "head")
+            assert "orders" in schema_tables(engine, "ordering")
+        finally:
+            engine.dispose()
 
 
 def test_sqlite_upgrades_once_and_then_knows_it_is_at_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -63,14 +58,11 @@ def test_sqlite_upgrades_once_and_then_knows_it_is_at_head(tmp_path) -> None:  #
         assert current == ScriptDirectory.from_config(config).get_current_head()
     finally:
         engine.dispose()
+    assert all(path.exists() for path in schema_files(tmp_path / "shop.db").values())
 
 
 def test_0002_marks_the_money_held_by_cancelled_or_rejected_orders_as_refund_requested() -> None:
-    name = f"shop_mig_{uuid.uuid4().hex[:10]}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with fresh_database("shop_mig_") as url:
         config = alembic_config(url)
         command.upgrade(config, "0001")
         rows = {  # order status, payment status -> whether its refund is then requested
@@ -101,7 +93,7 @@ def test_0002_marks_the_money_held_by_cancelled_or_rejected_orders_as_refund_req
                     " attempted_at) VALUES (%s, %s, 100, 'EUR', '4242', now())",
                     (order_id, payment_status),
                 )
-            command.upgrade(config, "head")
+            command.upgrade(config, "0002")
             requested = {
                 order_id: at is not None
                 for order_id, at in db.execute(
@@ -109,6 +101,3 @@ def test_0002_marks_the_money_held_by_cancelled_or_rejected_orders_as_refund_req
                 )
             }
         assert requested == {ids[pair]: due for pair, due in rows.items()}
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,19 +4,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop_monolith import seed
+from shop_monolith import seed, tables
 from shop_monolith.catalog.models import Product
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.payments.gateways.sandbox import SandboxPaymentProvider
-from shop_monolith.tables import metadata
 
 from ..conftest import cancel_order
 
 
 def seeded(path: Path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{path}")
-    metadata.create_all(engine)
+    tables.create_all(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:
         seed.seed(session, scale=0.002, currency="EUR")

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
+from shop_monolith import tables
 from shop_monolith.catalog import services as catalog
 from shop_monolith.catalog.models import Product
 from shop_monolith.db import make_engine, make_session_factory
 from shop_monolith.inventory import services as inventory
 from shop_monolith.settings import Settings
-from shop_monolith.tables import metadata
 from shop_monolith.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 def app(tmp_path: Path) -> Iterator[Flask]:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     engine = make_engine(url)
-    metadata.create_all(engine)
+    tables.create_all(engine)
     engine.dispose()
     app = create_app(settings=Settings(database_url=url, secret_key="x" * 32))
     yield app

@@ -3,8 +3,8 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from shop_monolith.basket.models import BasketLine
-from shop_monolith.customers.models import Customer
+from shop_monolith.basket.models import Basket, BasketLine
+from shop_monolith.shared.orm import insert_if_absent
 
 
 class BasketRepository:
@@ -12,10 +12,11 @@ class BasketRepository:
         self.session = session
 
     def lock(self, customer_id: uuid.UUID) -> None:
-        """Hold the customer's basket until commit: a basket has no row of its own, so the
-        customer's row stands for it (no effect on SQLite, which has one writer anyway)."""
+        """Hold the customer's basket until commit, making its row on first use (no effect on
+        SQLite, which has one writer anyway)."""
+        insert_if_absent(self.session, Basket, customer_id=customer_id)
         self.session.execute(
-            select(Customer.id).where(Customer.id == customer_id).with_for_update()
+            select(Basket.customer_id).where(Basket.customer_id == customer_id).with_for_update()
         )
 
     def lines(self, customer_id: uuid.UUID) -> list[BasketLine]:

@@ -3,17 +3,24 @@ import uuid
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop_monolith.shared.orm import Base, HasId, HasTimestamps
+from shop_monolith.shared.orm import Base, HasId, HasTimestamps, schema_metadata
 
 
-class Category(HasId, Base):
+class CatalogModel(Base):
+    """The catalog context's tables, all in its own schema `catalog`."""
+
+    __abstract__ = True
+    metadata = schema_metadata("catalog")
+
+
+class Category(HasId, CatalogModel):
     __tablename__ = "categories"
 
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
 
 
-class Product(HasId, HasTimestamps, Base):
+class Product(HasId, HasTimestamps, CatalogModel):
     __tablename__ = "products"
     __table_args__ = (
         Index("ix_products_active_name", "active", "name"),

@@ -1,13 +1,20 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop_monolith.shared.orm import Base, HasId, utcnow
+from shop_monolith.shared.orm import Base, HasId, schema_metadata, utcnow
 
 
-class StockItem(Base):
+class InventoryModel(Base):
+    """The inventory context's tables, all in its own schema `inventory`."""
+
+    __abstract__ = True
+    metadata = schema_metadata("inventory")
+
+
+class StockItem(InventoryModel):
     """Units on hand and units reserved by orders awaiting payment, per product."""
 
     __tablename__ = "stock_items"
@@ -17,18 +24,18 @@ class StockItem(Base):
         CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
     )
 
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class StockMovement(HasId, Base):
+class StockMovement(HasId, InventoryModel):
     """One line of the stock ledger: why on_hand changed."""
 
     __tablename__ = "stock_movements"
     __table_args__ = (Index("ix_stock_movements_product_created", "product_id", "created_at"),)
 
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    product_id: Mapped[uuid.UUID]
     delta: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))  # ADJUSTMENT, SALE, RESTOCK
     reason: Mapped[str] = mapped_column(String(200))

@@ -1,11 +1,10 @@
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.shared.orm import insert_if_absent
 from shop_monolith.shared.pages import Page, paginate
 
 
@@ -35,13 +34,7 @@ class InventoryRepository:
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def _ensure_row(self, product_id: uuid.UUID) -> None:
-        postgres = self.session.get_bind().dialect.name == "postgresql"
-        insert = pg_insert if postgres else sqlite_insert
-        self.session.execute(
-            insert(StockItem)
-            .values(product_id=product_id, on_hand=0, reserved=0)
-            .on_conflict_do_nothing(index_elements=[StockItem.product_id])
-        )
+        insert_if_absent(self.session, StockItem, product_id=product_id, on_hand=0, reserved=0)
 
     def reserve(self, product_id: uuid.UUID, quantity: int) -> bool:
         result = self.session.execute(

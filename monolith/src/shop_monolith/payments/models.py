@@ -1,20 +1,27 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop_monolith.shared.orm import Base, utcnow
+from shop_monolith.shared.orm import Base, schema_metadata, utcnow
 
 
-class Payment(Base):
+class PaymentsModel(Base):
+    """The payments context's tables, all in its own schema `payments`."""
+
+    __abstract__ = True
+    metadata = schema_metadata("payments")
+
+
+class Payment(PaymentsModel):
     """Our record of the money side of one order."""
 
     __tablename__ = "payments"
     __table_args__ = (Index("ix_payments_status_attempted", "status", "attempted_at"),)
 
-    # The foreign key to ordering's table goes with the schema per context (ADR-0013).
-    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    # The order's id, not a foreign key: orders live in ordering's schema (ADR-0014).
+    order_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -25,7 +32,7 @@ class Payment(Base):
     refund_requested_at: Mapped[datetime | None]
 
 
-class ProviderCharge(Base):
+class ProviderCharge(PaymentsModel):
     """The sandbox payment provider's own ledger, standing in for the provider's records."""
 
     __tablename__ = "fake_provider_charges"  # an older name; renaming needs a migration

@@ -1,9 +1,11 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -19,8 +21,15 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(schema="monolith", naming_convention=NAMING_CONVENTION)
+    """The one registry of mapped classes; each context's tables are on a MetaData of its own
+    (`schema_metadata`), so a foreign key can only name a table of the same context."""
+
     type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """The MetaData of one context's tables, all in the database schema of that name."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 class HasId:
@@ -36,3 +45,11 @@ def _same_as_created_at(context: DefaultExecutionContext) -> datetime:
 class HasTimestamps:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=_same_as_created_at, onupdate=utcnow)
+
+
+def insert_if_absent(session: Session, model: type[Base], **values: object) -> None:
+    """Insert a row unless one with its primary key exists (racing inserts make one row)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    keys = [column.name for column in inspect(model).primary_key]
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))

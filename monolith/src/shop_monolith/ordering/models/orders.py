@@ -3,17 +3,18 @@ import uuid
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop_monolith.shared.orm import Base, HasId, HasTimestamps
+from shop_monolith.ordering.models.base import OrderingModel
+from shop_monolith.shared.orm import HasId, HasTimestamps
 
 
-class Order(HasId, HasTimestamps, Base):
+class Order(HasId, HasTimestamps, OrderingModel):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_status_created", "status", "created_at"),
     )
 
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[uuid.UUID]
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     rejection_reason: Mapped[str | None] = mapped_column(String(32))
     total_amount: Mapped[int] = mapped_column(BigInteger)
@@ -29,12 +30,12 @@ class Order(HasId, HasTimestamps, Base):
         return {line.product_id: line.quantity for line in self.lines}
 
 
-class OrderLine(Base):
+class OrderLine(OrderingModel):
     __tablename__ = "order_lines"
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id"))
+    product_id: Mapped[uuid.UUID]
     sku: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     unit_price_amount: Mapped[int] = mapped_column(BigInteger)
