@@ -1,4 +1,5 @@
-"""Every table of the monolith: one MetaData and one database schema per context.
+"""Every table of the monolith: one MetaData and one database schema per context, and the
+monolith's own schema (the outbox).
 
 Each context declares its own models on its own MetaData (a context's code imports only its
 own models); this module collects them for Alembic, for the SQLite engine (which attaches one
@@ -14,6 +15,7 @@ from shop_monolith.inventory.models import InventoryModel
 from shop_monolith.ordering.models import idempotency, orders  # noqa: F401 - maps their tables
 from shop_monolith.ordering.models.base import OrderingModel
 from shop_monolith.payments.models import PaymentsModel
+from shop_monolith.shared import outbox
 
 CONTEXT_METADATA: dict[str, MetaData] = {
     model.metadata.schema or "": model.metadata
@@ -26,7 +28,7 @@ CONTEXT_METADATA: dict[str, MetaData] = {
         PaymentsModel,
     )
 }
-METADATA: tuple[MetaData, ...] = tuple(CONTEXT_METADATA.values())
+METADATA: tuple[MetaData, ...] = (*CONTEXT_METADATA.values(), outbox.metadata)
 
 
 def create_all(engine: Engine) -> None:

@@ -107,3 +107,22 @@ def test_failed_logins_are_throttled_with_retry_after(client: FlaskClient) -> No
     )
     assert_problem(response, 429, "too-many-login-attempts")
     assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        "garbage",
+        "00-" + "0" * 32 + "-" + "0" * 16 + "-01",  # all-zero ids are invalid
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  # version ff is forbidden
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+        "00-" + "a" * 4000,
+        "\u00e9\u00e9-\u0661",
+    ],
+)
+def test_a_malformed_traceparent_starts_a_new_trace_instead_of_failing(
+    client: FlaskClient, traceparent: str
+) -> None:
+    """W3C trace context: a header that does not parse is ignored, never an error."""
+    response = client.get("/api/v1/products", headers={"traceparent": traceparent})
+    assert response.status_code == 200

@@ -16,7 +16,7 @@ from .conftest import alembic_config, fresh_database, schema_tables
 def test_head_puts_each_context_in_its_own_schema(pg_engine: Engine) -> None:
     for schema, metadata in CONTEXT_METADATA.items():
         assert schema_tables(pg_engine, schema) == {t.name for t in metadata.tables.values()}
-    assert schema_tables(pg_engine, SCHEMA) == {"alembic_version"}
+    assert schema_tables(pg_engine, SCHEMA) == {"alembic_version", "outbox", "outbox_sequences"}
     assert schema_tables(pg_engine, "public") == set()
 
 

@@ -3,11 +3,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shop_monolith.catalog import events
 from shop_monolith.catalog.models import Category, Product
 from shop_monolith.catalog.repositories import ORDER_BY, CatalogRepository, ProductFilter
+from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shop_monolith.shared.pages import Page
-from shop_monolith.shared.transactions import commit_or_conflict
+from shop_monolith.shared.transactions import flush_or_conflict
 
 EDITABLE_FIELDS = frozenset(
     {"name", "description", "category_id", "price_amount", "price_currency", "active"}
@@ -33,7 +35,9 @@ def create_category(session: Session, *, slug: str, name: str) -> Category:
         raise Conflict("slug-taken", f"A category with slug {slug!r} exists already.")
     category = Category(slug=slug, name=name)
     catalog.add(category)
-    commit_or_conflict(session, "slug-taken", f"A category with slug {slug!r} exists already.")
+    flush_or_conflict(session, "slug-taken", f"A category with slug {slug!r} exists already.")
+    outbox.record(session, events.category_created(category))
+    session.commit()
     return category
 
 
@@ -122,8 +126,10 @@ def create_product(
         active=True,
     )
     catalog.add(product)
-    commit_or_conflict(session, "sku-taken", f"A product with SKU {sku!r} exists already.")
-    session.refresh(product)
+    flush_or_conflict(session, "sku-taken", f"A product with SKU {sku!r} exists already.")
+    session.refresh(product)  # its category, for the event
+    outbox.record(session, events.product_created(product))
+    session.commit()
     return product
 
 
@@ -139,11 +145,36 @@ def update_product(
         _check_currency(changes["price_currency"], shop_currency)
     if "category_id" in changes:
         _check_category(catalog, changes["category_id"])
-    for name, value in changes.items():
-        setattr(product, name, value)
+    changed = [name for name, value in changes.items() if getattr(product, name) != value]
+    was_active, old_amount, old_currency = (
+        product.active,
+        product.price_amount,
+        product.price_currency,
+    )
+    for name in changed:
+        setattr(product, name, changes[name])
+    if changed:
+        session.flush()
+        session.refresh(product)  # its category and updated_at, for the events
+        _record_changes(session, product, changed, was_active, old_amount, old_currency)
     session.commit()
-    session.refresh(product)
     return product
+
+
+def _record_changes(
+    session: Session,
+    product: Product,
+    changed: list[str],
+    was_active: bool,
+    old_amount: int,
+    old_currency: str,
+) -> None:
+    outbox.record(session, events.product_changed(product, changed))
+    if {"price_amount", "price_currency"} & set(changed):
+        price = events.price_changed(product, old_amount=old_amount, old_currency=old_currency)
+        outbox.record(session, price)
+    if was_active and not product.active:
+        outbox.record(session, events.product_deactivated(product))
 
 
 def deactivate_product(session: Session, product_id: uuid.UUID, *, shop_currency: str) -> Product:

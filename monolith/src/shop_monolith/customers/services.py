@@ -3,12 +3,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from shop_monolith.customers import events
 from shop_monolith.customers.gateways import LoginAttempts
 from shop_monolith.customers.models import Customer
 from shop_monolith.customers.repositories import CustomerRepository
 from shop_monolith.customers.security import Principal, hash_password, issue_token, password_matches
+from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import AuthenticationFailed, Conflict, NotFound, TooManyAttempts
-from shop_monolith.shared.transactions import commit_or_conflict
+from shop_monolith.shared.transactions import flush_or_conflict
 
 # Verifying against a real hash when the email is unknown keeps login time the same either way.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -32,7 +34,9 @@ def register(session: Session, *, email: str, password: str, name: str) -> Custo
         raise taken
     customer = Customer(email=email, name=name, password_hash=hash_password(password))
     customers.add(customer)
-    commit_or_conflict(session, taken.code, taken.detail)
+    flush_or_conflict(session, taken.code, taken.detail)
+    outbox.record(session, events.customer_registered(customer))
+    session.commit()
     return customer
 
 
@@ -92,10 +96,14 @@ def ensure_admin(session: Session, *, email: str, password: str, name: str = "Ad
     customers = CustomerRepository(session)
     email = normalise_email(email)
     customer = customers.by_email(email)
+    created = customer is None
     if customer is None:
         customer = Customer(email=email, name=name, password_hash="")
         customers.add(customer)
     customer.password_hash = hash_password(password)
     customer.role = "admin"
+    if created:
+        session.flush()
+        outbox.record(session, events.customer_registered(customer))
     session.commit()
     return customer

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from shop_monolith.catalog import facade as catalog
+from shop_monolith.inventory import events
 from shop_monolith.inventory.models import StockItem, StockMovement
 from shop_monolith.inventory.repositories import InventoryRepository
+from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import Conflict, NotFound
 from shop_monolith.shared.pages import Page
 
@@ -55,6 +57,7 @@ def adjust_stock(session: Session, product_id: uuid.UUID, *, delta: int, reason:
     inventory.record(
         StockMovement(product_id=product_id, delta=delta, kind="ADJUSTMENT", reason=reason)
     )
+    _record_change(session, product_id, "ADJUSTMENT", on_hand_delta=delta)
     session.commit()
     return stock_level(session, product_id)
 
@@ -76,6 +79,28 @@ def _in_lock_order(units: Units) -> list[tuple[uuid.UUID, int]]:
     return sorted(units.items(), key=lambda item: str(item[0]))
 
 
+def _record_change(
+    session: Session,
+    product_id: uuid.UUID,
+    kind: events.Cause,
+    *,
+    on_hand_delta: int = 0,
+    reserved_delta: int = 0,
+    order_id: uuid.UUID | None = None,
+) -> None:
+    """Record stock_changed with the levels the change left (the row is ours until commit)."""
+    item = InventoryRepository(session).get(product_id)
+    assert item is not None, product_id
+    event = events.stock_changed(
+        item,
+        kind=kind,
+        on_hand_delta=on_hand_delta,
+        reserved_delta=reserved_delta,
+        order_id=order_id,
+    )
+    outbox.record(session, event)
+
+
 def reserve_all(session: Session, units: Units) -> bool:
     """Reserve every line or none; False (and nothing reserved) if one cannot be."""
     inventory = InventoryRepository(session)
@@ -85,6 +110,8 @@ def reserve_all(session: Session, units: Units) -> bool:
             savepoint.rollback()
             return False
     savepoint.commit()
+    for product_id, quantity in _in_lock_order(units):
+        _record_change(session, product_id, "RESERVATION", reserved_delta=quantity)
     return True
 
 
@@ -93,6 +120,7 @@ def release_all(session: Session, units: Units) -> None:
     inventory = InventoryRepository(session)
     for product_id, quantity in _in_lock_order(units):
         inventory.release(product_id, quantity)
+        _record_change(session, product_id, "RELEASE", reserved_delta=-quantity)
 
 
 def sell_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
@@ -108,6 +136,14 @@ def sell_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
                 reason=f"order {order_id}",
                 order_id=order_id,
             )
+        )
+        _record_change(
+            session,
+            product_id,
+            "SALE",
+            on_hand_delta=-quantity,
+            reserved_delta=-quantity,
+            order_id=order_id,
         )
 
 
@@ -125,3 +161,4 @@ def restock_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
                 order_id=order_id,
             )
         )
+        _record_change(session, product_id, "RESTOCK", on_hand_delta=quantity, order_id=order_id)

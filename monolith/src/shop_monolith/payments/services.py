@@ -11,6 +11,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy.orm import Session
 
+from shop_monolith.payments import events
 from shop_monolith.payments.gateways.provider import (
     AbstractPaymentProvider,
     CardDetails,
@@ -18,6 +19,7 @@ from shop_monolith.payments.gateways.provider import (
 )
 from shop_monolith.payments.models import Payment
 from shop_monolith.payments.repositories import PaymentRepository
+from shop_monolith.shared import outbox
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +74,7 @@ def record_outcome(session: Session, order_id: uuid.UUID, result: ChargeResult |
         raise LookupError(f"no pending payment for order {order_id}")
     if result is not None and result.approved:
         payment.status, payment.provider_charge_id = "CAPTURED", result.charge_id
+        outbox.record(session, events.payment_captured(payment))
     else:
         payment.status = "DECLINED" if result else "FAILED"
 
@@ -81,7 +84,11 @@ def record_capture_to_refund(session: Session, order_id: uuid.UUID, charge_id: s
 
     In the caller's transaction; answers whether the payment changed.
     """
-    return PaymentRepository(session).record_capture_to_refund(order_id, charge_id)
+    payments = PaymentRepository(session)
+    changed = payments.record_capture_to_refund(order_id, charge_id)
+    if changed:
+        outbox.record(session, events.payment_captured(_reread(payments, order_id)))
+    return changed
 
 
 def request_refund(session: Session, order_id: uuid.UUID) -> bool:
@@ -111,10 +118,18 @@ def refund(session: Session, provider: AbstractPaymentProvider, order_id: uuid.U
     except Exception as error:  # any failure: the refund stays due, settlement retries it
         log.warning("refund_failed", order_id=str(order_id), error=repr(error))
         return False
-    refunded = PaymentRepository(session).mark_refunded(order_id)
+    payments = PaymentRepository(session)
+    refunded = payments.mark_refunded(order_id)
     if refunded:
+        outbox.record(session, events.payment_refunded(_reread(payments, order_id)))
         log.info("payment_refunded", order_id=str(order_id))
     return refunded
+
+
+def _reread(payments: PaymentRepository, order_id: uuid.UUID) -> Payment:
+    payment = payments.get(order_id)
+    assert payment is not None, order_id
+    return payment
 
 
 def unsettled_before(session: Session, cutoff: datetime, limit: int) -> list[uuid.UUID]:

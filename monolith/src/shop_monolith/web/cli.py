@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from shop_monolith import seed
 from shop_monolith.customers import facade as customers
 from shop_monolith.ordering import facade as orders
+from shop_monolith.shared import tracing
 from shop_monolith.web import dependencies
 
 
@@ -66,9 +67,10 @@ def settle_payments(every: float | None) -> None:
     signal.signal(signal.SIGINT, stop)
     older_than = timedelta(seconds=dependencies.settings().payment_settle_after_seconds)
     while True:
-        settled = orders.settle_stale_payments(
-            dependencies.session(), dependencies.payment_provider(), older_than=older_than
-        )
+        with tracing.span("settle-payments"):  # the trace of the events this round causes
+            settled = orders.settle_stale_payments(
+                dependencies.session(), dependencies.payment_provider(), older_than=older_than
+            )
         if settled or every is None:
             click.echo(f"settled {settled} payment(s)")
         if every is None or stopping:

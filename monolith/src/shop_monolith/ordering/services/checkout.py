@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 from shop_monolith.basket import facade as baskets
 from shop_monolith.basket.facade import BasketLineView
 from shop_monolith.inventory import facade as inventory
+from shop_monolith.ordering import events
 from shop_monolith.ordering.models.orders import Order, OrderLine
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency, orders
 from shop_monolith.ordering.services.settlement import finalise_payment
 from shop_monolith.payments import facade as payments
 from shop_monolith.payments.facade import AbstractPaymentProvider, CardDetails
+from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import CheckoutInProgress, Conflict
 
 log = structlog.get_logger(__name__)
@@ -75,7 +77,10 @@ def place_order(
     if rejection is not None:
         order.status, order.rejection_reason = "REJECTED", rejection
     OrderRepository(session).add(order)
-    session.flush()  # the order's row first: its payment refers to it
+    session.flush()  # its timestamps, for the events
+    outbox.record(session, events.order_placed(order))
+    if rejection is not None:  # placed and rejected at once: both, in this order
+        outbox.record(session, events.order_moved(order))
     payments.open_payment(
         session,
         order_id=order.id,

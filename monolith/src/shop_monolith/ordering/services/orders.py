@@ -6,12 +6,14 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from shop_monolith.inventory import facade as inventory
+from shop_monolith.ordering import events
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.ordering.services import idempotency
 from shop_monolith.ordering.services.settlement import refund_if_due
 from shop_monolith.payments import facade as payments
 from shop_monolith.payments.facade import AbstractPaymentProvider
+from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import Conflict, NotFound
 from shop_monolith.shared.pages import Page
 
@@ -103,6 +105,8 @@ def cancel(
         )
     inventory.restock_all(session, order.units(), order_id=order.id)
     order.status = "CANCELLED"
+    session.flush()
+    outbox.record(session, events.order_moved(order))
     payments.request_refund(session, order.id)
     idempotency.record_outcome(session, claim, status=200, resource_id=order.id)
     session.commit()
@@ -119,5 +123,7 @@ def ship(session: Session, order_id: uuid.UUID) -> Order:
             f"Only a CONFIRMED order can be shipped; this one is {order.status}.",
         )
     order.status = "SHIPPED"
+    session.flush()
+    outbox.record(session, events.order_moved(order))
     session.commit()
     return order

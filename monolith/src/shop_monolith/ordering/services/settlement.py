@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.basket import facade as basket
 from shop_monolith.inventory import facade as inventory
+from shop_monolith.ordering import events
 from shop_monolith.ordering.models.orders import Order
 from shop_monolith.ordering.repositories.orders import OrderRepository
 from shop_monolith.payments import facade as payments
+from shop_monolith.shared import outbox
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +56,8 @@ def finalise_payment(
         inventory.release_all(session, order.units())
         order.status = "REJECTED"
         order.rejection_reason = "payment_declined" if result else "payment_timeout"
+    session.flush()
+    outbox.record(session, events.order_moved(order))
     session.commit()
     log.info("order_settled", order_id=str(order.id), status=order.status)
     return order

@@ -1,7 +1,6 @@
 """Models -> JSON-ready dicts, in the shapes the OpenAPI document defines."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -12,20 +11,11 @@ from shop_monolith.catalog.facade import CategoryView, ProductView
 from shop_monolith.customers.facade import CustomerView
 from shop_monolith.inventory.facade import MovementView, StockLevel
 from shop_monolith.ordering.facade import OrderView
+from shop_monolith.shared.formats import money, timestamp
 from shop_monolith.shared.pages import Page
 
 T = TypeVar("T")
 Json = dict[str, Any]
-
-
-def timestamp(value: datetime) -> str:
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def money(amount: int, currency: str) -> Json:
-    return {"amount": amount, "currency": currency}
 
 
 def category(item: CategoryView) -> Json:
