@@ -3,8 +3,10 @@
 import json
 import re
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -23,7 +25,11 @@ HTTP_PROBE = (
     "import sys, urllib.request; "
     "sys.exit(urllib.request.urlopen('http://127.0.0.1:{port}{path}').status != {status})"
 )
-SUPPORT_SERVICES = {"postgres", "migrate"}
+# Infrastructure the topology runner provides itself (a database, a broker), and its setup.
+SUPPORT_SERVICES = {"postgres", "rabbitmq", "migrate"}
+# What `{broker_url}` is in compose: the rabbitmq service's vhost (x-broker-url there).
+BROKER_URL = "amqp://shop:shop@rabbitmq:5672/shop"
+HEALTHY = {"condition": "service_healthy"}
 # Each image's default command (CMD) is the command of this process.
 IMAGE_DEFAULTS = {
     "monolith/Dockerfile": "monolith-web",
@@ -52,9 +58,10 @@ def seconds(duration: str) -> float:
 
 
 def container_values(process: str) -> dict[str, object]:
-    """The port placeholders as Compose fills them: fixed container ports, and other
-    processes reached by service name (`{url:monolith-web}` is http://monolith-web:8000)."""
-    values: dict[str, object] = {}
+    """The placeholders Compose fills the same for every run: fixed container ports, other
+    processes reached by service name (`{url:monolith-web}` is http://monolith-web:8000), and
+    the broker's URL."""
+    values: dict[str, object] = {"broker_url": BROKER_URL}
     for name, ports in CONTAINER_PORTS.items():
         for port_name, number in ports.items():
             suffix = f".{port_name}" if port_name else ""
@@ -77,6 +84,20 @@ def container_command(command: Command) -> list[str]:
 
 def env_of(topology: Topology, command: Command) -> dict[str, str]:
     return (topology.env if command.shared_env else {}) | command.env
+
+
+def expected_depends_on(topology: Topology, process: Command) -> dict[str, dict[str, str]]:
+    """Those with the database's env wait for it and the migration, those given {broker_url}
+    for the broker, and each for the processes it names (the proxy for the monolith)."""
+    expected = dict.fromkeys(process.depends_on, HEALTHY)
+    if process.shared_env:
+        expected |= {
+            "postgres": HEALTHY,
+            "migrate": {"condition": "service_completed_successfully"},
+        }
+    if topology.gets_broker_url(process):
+        expected["rabbitmq"] = HEALTHY
+    return expected
 
 
 def test_every_process_with_ports_has_its_container_ports(topology) -> None:
@@ -147,21 +168,40 @@ def test_migrate_runs_the_setup_commands_in_order_with_the_dev_admin(topology, s
 
 
 def test_processes_wait_for_what_they_need_healthy(topology, services) -> None:
-    """Those with the database's env wait for it and the migration; the others for the
-    processes they name (the proxy for the monolith)."""
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
-    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    migrate = {"postgres": HEALTHY}
+    if any(topology.gets_broker_url(setup) for setup in topology.setup):
+        migrate["rabbitmq"] = HEALTHY
+    assert services["migrate"]["depends_on"] == migrate
     for process in topology.processes:
-        expected = {name: {"condition": "service_healthy"} for name in process.depends_on}
-        if process.shared_env:
-            expected |= {
-                "postgres": {"condition": "service_healthy"},
-                "migrate": {"condition": "service_completed_successfully"},
-            }
+        expected = expected_depends_on(topology, process)
         assert services[process.name]["depends_on"] == expected, process.name
-    assert services["strangler-proxy"]["depends_on"] == {
-        "monolith-web": {"condition": "service_healthy"}
+    assert services["strangler-proxy"]["depends_on"] == {"monolith-web": HEALTHY}
+
+
+def test_a_process_given_the_broker_url_waits_for_the_healthy_broker(topology) -> None:
+    plain = Command("relay", ("relay",), shared_env=False)
+    given = replace(plain, env={"BROKER_URL": "{broker_url}"})
+
+    assert expected_depends_on(topology, plain) == {}
+    assert expected_depends_on(topology, given) == {"rabbitmq": HEALTHY}
+
+
+def test_the_broker_service_serves_the_url_processes_get(services) -> None:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    rabbitmq, url = services["rabbitmq"], urlsplit(BROKER_URL)
+
+    assert compose["x-broker-url"] == BROKER_URL
+    assert render("{broker_url}", container_values("relay")) == BROKER_URL
+    assert rabbitmq["image"].startswith("rabbitmq:3.")
+    assert (url.hostname, url.port) == ("rabbitmq", 5672)
+    assert rabbitmq["environment"] == {
+        "RABBITMQ_DEFAULT_USER": url.username,
+        "RABBITMQ_DEFAULT_PASS": url.password,
+        "RABBITMQ_DEFAULT_VHOST": url.path.lstrip("/"),
     }
+    assert rabbitmq["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+    assert "depends_on" not in rabbitmq
 
 
 def test_only_the_entry_is_published_and_its_admin_port_on_loopback_only(

@@ -1,5 +1,7 @@
 """Fake topologies made of tiny Python processes, so these tests never need the monolith."""
 
+import os
+import subprocess
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,10 @@ name = "{name}"
 command = ["{{python}}", "-c", "print('boom: no config found'); raise SystemExit(3)", "{{port}}"]
 health = {{ http = "/", status = 200, interval = 0.1, timeout = 1, retries = 100 }}
 """
+
+
+# Debian's rabbitmqctl reaches the machine's node as root only (CI runs as root, or has sudo).
+RABBITMQCTL = ["rabbitmqctl"] if os.geteuid() == 0 else ["sudo", "-n", "rabbitmqctl"]
 
 
 def fake_topology(body: str, *, entry: str = "web") -> str:
@@ -116,10 +122,30 @@ class FakeTopologies:
         command = f"[\"{{python}}\", \"-c\", '''{code}''']"
         return f'\n[[setup]]\nname = "{name}"\ncommand = {command}\n'
 
+    @staticmethod
+    def broker_user(name: str = "user") -> str:
+        return BROKER_USER.format(name=name)
+
+    @staticmethod
+    def broker(**settings: str) -> str:
+        """A [broker] table (place it before the processes)."""
+        return "\n[broker]\n" + "".join(f'{key} = "{value}"\n' for key, value in settings.items())
+
     def pid_of(self, name: str) -> int:
         return int((self.directory / f"{name}.pid").read_text())
 
     pid_alive = staticmethod(pid_alive)
+
+    @staticmethod
+    def vhosts() -> set[str]:
+        """The vhosts of the RabbitMQ on 127.0.0.1:5672 (rabbitmqctl's node)."""
+        argv = [*RABBITMQCTL, "-s", "list_vhosts", "name"]
+        return set(subprocess.run(argv, capture_output=True, check=True, text=True).stdout.split())
+
+    @staticmethod
+    def delete_vhost(name: str) -> None:
+        argv = [*RABBITMQCTL, "-s", "delete_vhost", name]
+        subprocess.run(argv, capture_output=True, check=False)
 
 
 @pytest.fixture
@@ -164,4 +190,31 @@ for port in sys.argv[1:]:
 threading.Event().wait()
 ''', "{{port}}", "{{port.admin}}"]
 health = {{ http = "/", port = "admin", interval = 0.1, timeout = 2, retries = 100 }}
+"""
+
+# Given {broker_url} in its command, env and health command: records what it was given and
+# whether that URL opened an AMQP connection when it started, then sleeps until stopped.
+BROKER_USER = """
+[[process]]
+name = "{name}"
+env = {{ BROKER_URL = "{{broker_url}}" }}
+command = ["{{python}}", "-c", '''
+import json, os, pathlib, sys, time
+from shop_topology.broker.amqp import AmqpError, BrokerUrl, check_connection
+try:
+    check_connection(BrokerUrl.parse(sys.argv[1]))
+    opened = "opened"
+except AmqpError as error:
+    opened = str(error)
+record = {{"argv": sys.argv[1:], "env": os.environ["BROKER_URL"], "opened": opened}}
+pathlib.Path("{name}.json").write_text(json.dumps(record))
+pathlib.Path("{name}.pid").write_text(str(os.getpid()))
+time.sleep(600)
+''', "{{broker_url}}"]
+health = {{ command = ["{{python}}", "-c", '''
+import os, sys
+from shop_topology.broker.amqp import BrokerUrl, check_connection
+check_connection(BrokerUrl.parse(sys.argv[1]))
+sys.exit(0 if os.path.exists("{name}.json") else 1)
+''', "{{broker_url}}"], interval = 0.1, timeout = 5, retries = 100 }}
 """

@@ -73,11 +73,17 @@ def _announce(running: RunningTopology) -> None:
         f"  OpenAPI     {base}/api/v1/openapi.json\n"
         f"  admin       {running.admin_email} / {running.admin_password}\n"
         f"  admin token {running.admin_token}  (bearer token of the proxy's admin page and API)\n"
+        f"{_broker_line(running)}"
         f"  logs        {running.workdir / 'logs'}/\n"
         f"{_process_urls(running)}"
         "Press Ctrl-C to stop.",
         flush=True,
     )
+
+
+def _broker_line(running: RunningTopology) -> str:
+    broker = running.broker
+    return f"  broker      {broker.url}  ({broker.description})\n" if broker is not None else ""
 
 
 def _process_urls(running: RunningTopology) -> str:
@@ -86,7 +92,9 @@ def _process_urls(running: RunningTopology) -> str:
     rows: list[tuple[str, str]] = []
     ordered = sorted(running.processes.values(), key=lambda process: process.name != entry)
     for process in ordered:
-        if process.port is not None:
+        if process.port is not None and process.scheme != "http":
+            rows.append((process.name, process.url()))  # the private broker node
+        elif process.port is not None:
             note = "  (the shop)" if process.name == entry else "  (direct)"
             rows.append((process.name, f"{process.url()}/{note}"))
         for port in process.ports:

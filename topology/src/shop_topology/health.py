@@ -2,6 +2,7 @@
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,21 +27,32 @@ def wait_healthy(
         time.sleep(NO_CHECK_GRACE_SECONDS)
         _fail_if_exited(process)
         return
-    last = "not checked yet"
-    for attempt in range(check.retries):
-        if attempt:
-            time.sleep(check.interval)
-        _fail_if_exited(process)
+
+    def probe() -> tuple[bool, str]:
         if check.http is not None:
             url = process.url(check.port) + check.http
-            healthy, last = probe_http(url, check.status, check.timeout)
-        else:
-            healthy, last = probe_command(argv, env=env, cwd=cwd, timeout=check.timeout)
+            return probe_http(url, check.status, check.timeout)
+        return probe_command(argv, env=env, cwd=cwd, timeout=check.timeout)
+
+    wait_until(process, probe, retries=check.retries, interval=check.interval)
+
+
+def wait_until(
+    process: RunningProcess, probe: Callable[[], tuple[bool, str]], *, retries: int, interval: float
+) -> None:
+    """Return once `probe` answers (True, ...); raise naming `process` if it exits first or
+    `probe` never does, with what the last probe said."""
+    last = "not checked yet"
+    for attempt in range(retries):
+        if attempt:
+            time.sleep(interval)
+        _fail_if_exited(process)
+        healthy, last = probe()
         if healthy:
             return
     raise TopologyError(
-        f"process {process.name} did not become healthy after {check.retries} checks"
-        f" {check.interval}s apart (last: {last}); last lines of {process.log_path}:\n"
+        f"process {process.name} did not become healthy after {retries} checks"
+        f" {interval}s apart (last: {last}); last lines of {process.log_path}:\n"
         f"{process.log_tail()}"
     )
 

@@ -15,6 +15,7 @@ class RunningProcess:
     process: LoggedProcess
     port: int | None
     ports: dict[str, int] = field(default_factory=dict)  # its named ports (`ports = [...]`)
+    scheme: str = "http"  # of its URLs; the private broker node's is amqp
 
     @classmethod
     def spawn(
@@ -27,20 +28,21 @@ class RunningProcess:
         log_path: Path,
         port: int | None = None,
         ports: dict[str, int] | None = None,
+        scheme: str = "http",
     ) -> "RunningProcess":
         try:
             process = LoggedProcess.start(argv, log_path, cwd=cwd, env=env)
         except OSError as error:
             raise TopologyError(f"{name}: cannot start {argv[0]!r}: {error}") from error
-        return cls(name, process, port, dict(ports or {}))
+        return cls(name, process, port, dict(ports or {}), scheme)
 
     def url(self, port: str | None = None) -> str:
-        """`http://127.0.0.1:N` of its main port, or of the named `port`."""
+        """`http://127.0.0.1:N` (or its scheme's) of its main port, or of the named `port`."""
         number = self.port if port is None else self.ports.get(port)
         if number is None:
             which = "main port" if port is None else f"port named {port!r}"
             raise TopologyError(f"process {self.name} has no {which}")
-        return f"http://127.0.0.1:{number}"
+        return f"{self.scheme}://127.0.0.1:{number}"
 
     @property
     def argv(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Starting the step's processes in order, and stopping them (and the database) again."""
+"""Starting the step's processes in order, and stopping them (and the database and broker)."""
 
 import os
 import secrets
@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from shop_topology.database import Database, provision
+from shop_topology.broker import Broker, provide_broker
+from shop_topology.database import Database, SqliteDatabase, provision
 from shop_topology.errors import TopologyError
 from shop_topology.health import wait_healthy
 from shop_topology.ports import free_port, is_free
@@ -28,6 +29,7 @@ class RunningTopology:
     admin_token: str  # operators' admin APIs ({admin_token}: the proxy's admin listener)
     processes: dict[str, RunningProcess] = field(default_factory=dict)
     stopped: bool = False
+    broker: Broker | None = None  # only for a topology that uses {broker_url}
 
     @property
     def base_url(self) -> str:
@@ -37,6 +39,10 @@ class RunningTopology:
     @property
     def database_url(self) -> str:
         return self.database.url
+
+    @property
+    def broker_url(self) -> str | None:
+        return self.broker.url if self.broker is not None else None
 
     def url(self, process: str, port: str | None = None) -> str:
         """A process's own URL (`url("monolith-web")`, bypassing the entry), or a named port's."""
@@ -53,14 +59,19 @@ class RunningTopology:
                 )
 
     def stop(self) -> None:
-        """Stop the processes, last started first, then drop the database. Safe to repeat."""
+        """Stop the processes, last started first (a private broker node last), then drop the
+        database and the broker's vhost or node directory. Safe to repeat."""
         if self.stopped:
             return
         self.stopped = True
         with uninterruptible():
             for process in reversed(list(self.processes.values())):
                 process.stop()
-            self.database.drop()
+            try:
+                self.database.drop()
+            finally:
+                if self.broker is not None:
+                    self.broker.drop()
 
     def __enter__(self) -> "RunningTopology":
         return self
@@ -121,6 +132,11 @@ def _start(running: RunningTopology, entry_port: int | None) -> None:
         "workdir": running.workdir,
         "python": sys.executable,
     }
+    if topology.uses_broker:  # before setup, which may use it too
+        dev = isinstance(running.database, SqliteDatabase)
+        running.broker = provide_broker(topology.broker, dev=dev, workdir=running.workdir)
+        running.broker.start(running.processes, logs)
+        values["broker_url"] = running.broker.url
     base_env = _inherited_env()
     for setup in topology.setup:
         env = base_env | render_env(topology.env | setup.env, values)

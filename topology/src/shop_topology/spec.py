@@ -18,6 +18,9 @@ PORT_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # a named port of a process
 PORT_REFERENCE = re.compile(
     r"\{\{|\}\}|\{(port|url)(?::([a-z0-9][a-z0-9-]*))?(?:\.([a-z_][a-z0-9_]*))?\}"
 )
+BROKER_REFERENCE = re.compile(r"\{\{|\}\}|(\{broker_url\})")
+BROKER_PROCESS = "rabbitmq"  # the private broker node's name among the processes
+VHOST_NAME = re.compile(r"^[A-Za-z0-9_-]+$")  # also a private node's name: kept plain
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,17 @@ class Command:
         return any("{port}" in arg for arg in self.command)
 
     @property
+    def texts(self) -> tuple[str, ...]:
+        """Where placeholders may stand: its command, its env values, its health command."""
+        health = self.health.command if self.health else ()
+        return (*self.command, *self.env.values(), *health)
+
+    @property
     def references(self) -> tuple[PortReference, ...]:
         """Every port or URL placeholder in its command, env and health check, in order."""
-        texts = [*self.command, *self.env.values()]
-        texts += list(self.health.command) if self.health else []
         return tuple(
             PortReference(match[1], match[2], match[3])
-            for text in texts
+            for text in self.texts
             for match in PORT_REFERENCE.finditer(text)
             if match[1] is not None
         )
@@ -84,11 +91,21 @@ class DatabaseSpec:
 
 
 @dataclass(frozen=True)
+class BrokerSpec:
+    """RabbitMQ, for topologies that use {broker_url}: a vhost per run on `server_url`."""
+
+    server_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    vhost_prefix: str = "shop_t_"
+    dev_vhost: str = "shop_dev"  # sqlite runs: one vhost, kept between runs
+
+
+@dataclass(frozen=True)
 class Topology:
     step: str
     entry: str
     root: Path
     database: DatabaseSpec
+    broker: BrokerSpec
     admin_email: str
     admin_dev_password: str
     admin_dev_token: str
@@ -101,6 +118,17 @@ class Topology:
             if process.name == name:
                 return process
         raise TopologyError(f"no process named {name!r} in step {self.step}")
+
+    def gets_broker_url(self, command: Command) -> bool:
+        """Whether `command` is given {broker_url}: by its own texts, or by the [env] table."""
+        shared = tuple(self.env.values()) if command.shared_env else ()
+        texts = (*command.texts, *shared)
+        return any(match[1] for text in texts for match in BROKER_REFERENCE.finditer(text))
+
+    @property
+    def uses_broker(self) -> bool:
+        """Only a topology that names {broker_url} somewhere needs a broker."""
+        return any(self.gets_broker_url(command) for command in (*self.setup, *self.processes))
 
     def start_order(self) -> tuple[tuple[Command, ...], ...]:
         """Waves of processes: each wave's dependencies are all in earlier waves.
@@ -139,6 +167,7 @@ def load_topology(path: Path | str | None = None) -> Topology:
 
 def _parse(data: dict[str, Any], base: Path) -> Topology:
     step, database, admin = data["step"], data["database"], data.get("admin", {})
+    broker = data.get("broker", {})
     return Topology(
         step=str(step["name"]),
         entry=str(step["entry"]),
@@ -149,6 +178,7 @@ def _parse(data: dict[str, Any], base: Path) -> Topology:
             name_prefix=str(database.get("name_prefix", "shop_t_")),
             sqlite_file=str(database.get("sqlite_file", "shop.db")),
         ),
+        broker=BrokerSpec(**_strings(broker)),
         admin_email=str(admin.get("email", "admin@shop.example")),
         admin_dev_password=str(admin.get("dev_password", "admin-password-dev")),
         admin_dev_token=str(admin.get("dev_token", "admin-token-dev")),
@@ -218,6 +248,8 @@ def _validate(topology: Topology, path: Path) -> None:
         problems.append(f"database kind {topology.database.kind!r} not in {DATABASE_KINDS}")
     for process in topology.processes:
         problems += _process_problems(process, topology)
+    if topology.uses_broker:
+        problems += _broker_problems(topology)
     for setup in topology.setup:
         if setup.references:
             problems.append(f"setup {setup.name}: runs before any process has a port")
@@ -257,6 +289,18 @@ def _process_problems(process: Command, topology: Topology) -> list[str]:
             problems.append(f"{name}: {token}: {target.name} has no port {ref.port!r}")
         elif ref.port is None and not target.needs_port:
             problems.append(f"{name}: {token}: {target.name} has no {{port}} in its command")
+    return problems
+
+
+def _broker_problems(topology: Topology) -> list[str]:
+    broker, problems = topology.broker, []
+    if not broker.server_url.startswith("amqp://"):
+        problems.append(f"broker server_url {broker.server_url!r} is not an amqp:// URL")
+    for key, value in [("vhost_prefix", broker.vhost_prefix), ("dev_vhost", broker.dev_vhost)]:
+        if not VHOST_NAME.match(value):
+            problems.append(f"broker {key} {value!r} is not letters, digits, '_' and '-'")
+    if any(process.name == BROKER_PROCESS for process in topology.processes):
+        problems.append(f"process name {BROKER_PROCESS!r} is the private broker node's")
     return problems
 
 
