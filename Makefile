@@ -11,6 +11,7 @@ RUN := $(UV) run --no-sync
 SCALE ?= 1
 ARGS ?=
 REVS ?=
+STEPS ?=
 DATABASE_URL ?= sqlite:///$(CURDIR)/.run/shop.db
 INSTALLED := .venv/.make-installed
 # Standard library only: runs before anything is installed.
@@ -18,7 +19,7 @@ TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
-	bench-monolith bench-proxy bench-proxy-revisions bench-proxy-instructions tags wrk nginx valgrind steps
+	bench-monolith bench-steps bench-proxy bench-proxy-revisions bench-proxy-instructions tags wrk nginx valgrind steps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -68,6 +69,9 @@ seed: install ## fill DATABASE_URL with demo data (SCALE=1)
 
 bench-monolith: install wrk ## browse and checkout throughput of the monolith on PostgreSQL
 	$(RUN) python -m bench.monolith
+
+bench-steps: install wrk ## browse and checkout of several steps back to back (STEPS="step-1-strangler-proxy HEAD")
+	$(RUN) python -m bench.steps $(STEPS)
 
 bench-proxy: install wrk nginx proxy-compiled ## our proxy vs direct and nginx proxy_pass, same upstream
 	$(RUN) python -m bench.proxy

@@ -2,6 +2,7 @@
 
 import re
 import shutil
+import statistics
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,16 @@ class LoadResult:
             f"{label:<28} {self.requests_per_second:>9.1f} req/s   "
             f"p50 {self.p50_ms:>8.2f} ms   p99 {self.p99_ms:>8.2f} ms   errors {self.errors}"
         )
+
+
+def median(results: list[LoadResult]) -> LoadResult:
+    """The median of each figure over several runs; errors summed."""
+    return LoadResult(
+        requests_per_second=statistics.median(r.requests_per_second for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        errors=sum(r.errors for r in results),
+    )
 
 
 def require_wrk() -> str:

@@ -20,10 +20,11 @@ ADDRESS = {"name": "Bench", "line1": "1 Load St", "postal_code": "1", "city": "X
 CARD = {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2030, "cvc": "123"}
 
 
-def seed(database_url: str) -> float:
+def seed(database_url: str, *, command: str = "shop-monolith") -> float:
+    """Seed at BENCH_SCALE with `command` (a step's own shop-monolith); the seconds it took."""
     env = os.environ | {"DATABASE_URL": database_url, "SHOP_SECRET_KEY": secrets.token_hex(32)}
     started = time.perf_counter()
-    subprocess.run(["shop-monolith", "seed", "--scale", str(SCALE)], env=env, check=True)
+    subprocess.run([command, "seed", "--scale", str(SCALE)], env=env, check=True)
     return time.perf_counter() - started
 
 

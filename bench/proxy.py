@@ -43,7 +43,7 @@ from pathlib import Path
 import httpx
 
 import shop_topology
-from bench.common import Latencies, LoadResult, paced, wrk
+from bench.common import Latencies, LoadResult, median, paced, wrk
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -222,15 +222,6 @@ def shadow_cost(plain_url: str, shadow_url: str) -> tuple[LoadResult, LoadResult
         before, after = plain[-1].percentile_ms(0.99), shadowed[-1].percentile_ms(0.99)
         deltas.append((after - before) / before * 100)
     return Latencies.pooled(plain).result(), Latencies.pooled(shadowed).result(), deltas
-
-
-def median(results: list[LoadResult]) -> LoadResult:
-    return LoadResult(
-        requests_per_second=statistics.median(r.requests_per_second for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        p99_ms=statistics.median(r.p99_ms for r in results),
-        errors=sum(r.errors for r in results),
-    )
 
 
 def ratios(runs: dict[tuple[str, int], list[Run]], name: str, to: str) -> list[float]:
