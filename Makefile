@@ -19,7 +19,8 @@ TAGS := python3 scripts/steps/tags.py
 PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.toml)
 
 .PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
-	bench-monolith bench-steps bench-proxy bench-proxy-revisions bench-proxy-instructions tags wrk nginx valgrind steps
+	bench-monolith bench-steps bench-proxy bench-proxy-revisions bench-proxy-instructions bench-outbox \
+	tags wrk nginx valgrind steps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -81,6 +82,9 @@ bench-proxy-revisions: install wrk nginx ## the proxy of several commits, back t
 
 bench-proxy-instructions: install nginx valgrind ## instructions per request of several commits' proxy, by callgrind (REVS="a b")
 	$(RUN) python -m bench.proxy_instructions $(REVS)
+
+bench-outbox: install ## the outbox relay: throughput with confirms vs the broker's ceiling, lag at 1,000 events/s
+	$(RUN) python -m bench.outbox
 
 valgrind:
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq valgrind; }

@@ -1,0 +1,1 @@
+"""Publishes a transactional outbox table to RabbitMQ, in nameko's event format."""

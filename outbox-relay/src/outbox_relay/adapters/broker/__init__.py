@@ -1,0 +1,1 @@
+"""The publisher on RabbitMQ: kombu over py-amqp, with pipelined publisher confirms."""

@@ -1,0 +1,1 @@
+"""The outbox store on SQLite (one relay; the schema is the database file's main one)."""
