@@ -240,3 +240,27 @@ def test_sequences_count_per_aggregate(session: Session) -> None:
     assert json.loads(
         session.scalars(select(outbox.c.body).order_by(outbox.c.id.desc())).first() or "{}"
     )["data"]["product"]["name"] == "Again"
+
+
+def test_events_of_a_rolled_back_savepoint_or_transaction_are_never_written(
+    session: Session, box: Outbox
+) -> None:
+    from shop_monolith.catalog import events as catalog_events
+    from shop_monolith.catalog.models import Product
+    from shop_monolith.shared import outbox as writer
+
+    product = session.get(Product, new_product(session).id)
+    assert product is not None
+    box.new()
+    savepoint = session.begin_nested()
+    writer.record(session, catalog_events.product_changed(product, ["name"]))
+    savepoint.rollback()
+    writer.record(session, catalog_events.product_changed(product, ["description"]))
+    session.commit()
+    [kept] = box.new()
+    assert kept["data"]["changed"] == ["description"] and kept["sequence"] == 2
+
+    writer.record(session, catalog_events.product_changed(product, ["active"]))
+    session.rollback()
+    session.commit()
+    assert box.new() == []

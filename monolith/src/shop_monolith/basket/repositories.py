@@ -14,10 +14,10 @@ class BasketRepository:
     def lock(self, customer_id: uuid.UUID) -> None:
         """Hold the customer's basket until commit, making its row on first use (no effect on
         SQLite, which has one writer anyway)."""
-        insert_if_absent(self.session, Basket, customer_id=customer_id)
-        self.session.execute(
-            select(Basket.customer_id).where(Basket.customer_id == customer_id).with_for_update()
-        )
+        locked = select(Basket.customer_id).where(Basket.customer_id == customer_id)
+        if self.session.execute(locked.with_for_update()).first() is None:
+            insert_if_absent(self.session, Basket, customer_id=customer_id)  # its first checkout
+            self.session.execute(locked.with_for_update())
 
     def lines(self, customer_id: uuid.UUID) -> list[BasketLine]:
         query = (

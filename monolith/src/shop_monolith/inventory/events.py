@@ -4,7 +4,7 @@ it left, so a consumer needs no earlier event to know how much is available."""
 import uuid
 from typing import Literal
 
-from shop_monolith.inventory.models import StockItem
+from shop_monolith.inventory.models import Levels
 from shop_monolith.shared.events import DomainEvent
 
 # Why stock changed: an admin's adjustment, or an order's reservation, release, sale, restock.
@@ -12,7 +12,7 @@ Cause = Literal["ADJUSTMENT", "RESERVATION", "RELEASE", "SALE", "RESTOCK"]
 
 
 def stock_changed(
-    item: StockItem,
+    item: Levels,
     *,
     kind: Cause,
     on_hand_delta: int = 0,

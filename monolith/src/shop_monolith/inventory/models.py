@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Index, String
@@ -12,6 +13,15 @@ class InventoryModel(Base):
 
     __abstract__ = True
     metadata = schema_metadata("inventory")
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A product's stock as one change left it."""
+
+    product_id: uuid.UUID
+    on_hand: int
+    reserved: int
 
 
 class StockItem(InventoryModel):

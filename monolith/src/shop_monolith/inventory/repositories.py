@@ -1,9 +1,9 @@
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session
 
-from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.inventory.models import Levels, StockItem, StockMovement
 from shop_monolith.shared.orm import insert_if_absent
 from shop_monolith.shared.pages import Page, paginate
 
@@ -17,53 +17,54 @@ class InventoryRepository:
     def get(self, product_id: uuid.UUID) -> StockItem | None:
         return self.session.get(StockItem, product_id, populate_existing=True)
 
-    def adjust_on_hand(self, product_id: uuid.UUID, delta: int) -> bool:
-        """Add delta to on_hand unless that would leave fewer units than are reserved.
+    def adjust_on_hand(self, product_id: uuid.UUID, delta: int) -> Levels | None:
+        """Add delta to on_hand unless that would leave fewer units than are reserved; the
+        levels it left, or None if it would have.
 
         A product the inventory has no row for has nothing on hand: its row is made here, by
         the first adjustment (the catalog, which creates products, knows nothing of stock).
         """
         self._ensure_row(product_id)
-        result = self.session.execute(
-            update(StockItem)
-            .where(StockItem.product_id == product_id)
-            .where(StockItem.on_hand + delta >= StockItem.reserved)
-            .values(on_hand=StockItem.on_hand + delta)
-            .execution_options(synchronize_session=False)
+        return self._change(
+            product_id,
+            StockItem.on_hand + delta >= StockItem.reserved,
+            on_hand=StockItem.on_hand + delta,
         )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def _ensure_row(self, product_id: uuid.UUID) -> None:
         insert_if_absent(self.session, StockItem, product_id=product_id, on_hand=0, reserved=0)
 
-    def reserve(self, product_id: uuid.UUID, quantity: int) -> bool:
-        result = self.session.execute(
-            update(StockItem)
-            .where(StockItem.product_id == product_id)
-            .where(StockItem.on_hand - StockItem.reserved >= quantity)
-            .values(reserved=StockItem.reserved + quantity)
-            .execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
-
-    def release(self, product_id: uuid.UUID, quantity: int) -> None:
-        self._update(product_id, reserved=StockItem.reserved - quantity)
-
-    def commit_sale(self, product_id: uuid.UUID, quantity: int) -> None:
-        """Turn a reservation into a sale: the units leave both reserved and on hand."""
-        self._update(
+    def reserve(self, product_id: uuid.UUID, quantity: int) -> Levels | None:
+        return self._change(
             product_id,
+            StockItem.on_hand - StockItem.reserved >= quantity,
+            reserved=StockItem.reserved + quantity,
+        )
+
+    def release(self, product_id: uuid.UUID, quantity: int) -> Levels | None:
+        return self._change(product_id, true(), reserved=StockItem.reserved - quantity)
+
+    def commit_sale(self, product_id: uuid.UUID, quantity: int) -> Levels | None:
+        """Turn a reservation into a sale: the units leave both reserved and on hand."""
+        return self._change(
+            product_id,
+            true(),
             reserved=StockItem.reserved - quantity,
             on_hand=StockItem.on_hand - quantity,
         )
 
-    def _update(self, product_id: uuid.UUID, **values: object) -> None:
-        self.session.execute(
+    def _change(
+        self, product_id: uuid.UUID, condition: ColumnElement[bool], **values: object
+    ) -> Levels | None:
+        """One conditional UPDATE; the levels it left (RETURNING), or None if it changed none."""
+        row = self.session.execute(
             update(StockItem)
-            .where(StockItem.product_id == product_id)
+            .where(StockItem.product_id == product_id, condition)
             .values(**values)
+            .returning(StockItem.on_hand, StockItem.reserved)
             .execution_options(synchronize_session=False)
-        )
+        ).first()
+        return None if row is None else Levels(product_id, row.on_hand, row.reserved)
 
     def record(self, movement: StockMovement) -> None:
         self.session.add(movement)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from shop_monolith.catalog import facade as catalog
 from shop_monolith.inventory import events
-from shop_monolith.inventory.models import StockItem, StockMovement
+from shop_monolith.inventory.models import Levels, StockItem, StockMovement
 from shop_monolith.inventory.repositories import InventoryRepository
 from shop_monolith.shared import outbox
 from shop_monolith.shared.errors import Conflict, NotFound
@@ -48,7 +48,8 @@ def stock_level(session: Session, product_id: uuid.UUID) -> StockLevel:
 def adjust_stock(session: Session, product_id: uuid.UUID, *, delta: int, reason: str) -> StockLevel:
     _stock(session, product_id, active_only=False)
     inventory = InventoryRepository(session)
-    if not inventory.adjust_on_hand(product_id, delta):
+    levels = inventory.adjust_on_hand(product_id, delta)
+    if levels is None:
         session.rollback()
         raise Conflict(
             "insufficient-stock",
@@ -57,7 +58,7 @@ def adjust_stock(session: Session, product_id: uuid.UUID, *, delta: int, reason:
     inventory.record(
         StockMovement(product_id=product_id, delta=delta, kind="ADJUSTMENT", reason=reason)
     )
-    _record_change(session, product_id, "ADJUSTMENT", on_hand_delta=delta)
+    _record_change(session, levels, "ADJUSTMENT", on_hand_delta=delta)
     session.commit()
     return stock_level(session, product_id)
 
@@ -81,18 +82,17 @@ def _in_lock_order(units: Units) -> list[tuple[uuid.UUID, int]]:
 
 def _record_change(
     session: Session,
-    product_id: uuid.UUID,
+    levels: Levels | None,
     kind: events.Cause,
     *,
     on_hand_delta: int = 0,
     reserved_delta: int = 0,
     order_id: uuid.UUID | None = None,
 ) -> None:
-    """Record stock_changed with the levels the change left (the row is ours until commit)."""
-    item = InventoryRepository(session).get(product_id)
-    assert item is not None, product_id
+    """Record stock_changed with the levels the change left (None: it found no stock row)."""
+    assert levels is not None, f"{kind}: no stock row to change"
     event = events.stock_changed(
-        item,
+        levels,
         kind=kind,
         on_hand_delta=on_hand_delta,
         reserved_delta=reserved_delta,
@@ -105,13 +105,16 @@ def reserve_all(session: Session, units: Units) -> bool:
     """Reserve every line or none; False (and nothing reserved) if one cannot be."""
     inventory = InventoryRepository(session)
     savepoint = session.begin_nested()
+    reserved = []
     for product_id, quantity in _in_lock_order(units):
-        if not inventory.reserve(product_id, quantity):
+        levels = inventory.reserve(product_id, quantity)
+        if levels is None:
             savepoint.rollback()
             return False
+        reserved.append((levels, quantity))
     savepoint.commit()
-    for product_id, quantity in _in_lock_order(units):
-        _record_change(session, product_id, "RESERVATION", reserved_delta=quantity)
+    for levels, quantity in reserved:
+        _record_change(session, levels, "RESERVATION", reserved_delta=quantity)
     return True
 
 
@@ -119,15 +122,15 @@ def release_all(session: Session, units: Units) -> None:
     """Give back what `reserve_all` took for an order that will not be paid for."""
     inventory = InventoryRepository(session)
     for product_id, quantity in _in_lock_order(units):
-        inventory.release(product_id, quantity)
-        _record_change(session, product_id, "RELEASE", reserved_delta=-quantity)
+        levels = inventory.release(product_id, quantity)
+        _record_change(session, levels, "RELEASE", reserved_delta=-quantity)
 
 
 def sell_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
     """Turn an order's reservations into sales, one ledger line each."""
     inventory = InventoryRepository(session)
     for product_id, quantity in _in_lock_order(units):
-        inventory.commit_sale(product_id, quantity)
+        levels = inventory.commit_sale(product_id, quantity)
         inventory.record(
             StockMovement(
                 product_id=product_id,
@@ -139,7 +142,7 @@ def sell_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
         )
         _record_change(
             session,
-            product_id,
+            levels,
             "SALE",
             on_hand_delta=-quantity,
             reserved_delta=-quantity,
@@ -151,7 +154,7 @@ def restock_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
     """Put a cancelled order's units back on hand, one ledger line each."""
     inventory = InventoryRepository(session)
     for product_id, quantity in _in_lock_order(units):
-        inventory.adjust_on_hand(product_id, quantity)
+        levels = inventory.adjust_on_hand(product_id, quantity)
         inventory.record(
             StockMovement(
                 product_id=product_id,
@@ -161,4 +164,4 @@ def restock_all(session: Session, units: Units, *, order_id: uuid.UUID) -> None:
                 order_id=order_id,
             )
         )
-        _record_change(session, product_id, "RESTOCK", on_hand_delta=quantity, order_id=order_id)
+        _record_change(session, levels, "RESTOCK", on_hand_delta=quantity, order_id=order_id)
