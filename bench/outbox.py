@@ -51,6 +51,8 @@ RATE = float(os.environ.get("BENCH_OUTBOX_RATE", "1000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 BATCH = int(os.environ.get("BENCH_OUTBOX_BATCH", "1000"))  # the relay's defaults
 DEPTH = int(os.environ.get("BENCH_OUTBOX_DEPTH", "2"))
+POLL = os.environ.get("BENCH_OUTBOX_POLL", "1")  # the relay's poll interval, in seconds
+NOTIFY = os.environ.get("BENCH_OUTBOX_NOTIFY", "1") == "1"  # 0: drop the NOTIFY trigger
 AGGREGATES = 10_000
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -74,6 +76,9 @@ def database() -> Iterator[str]:
     try:
         url = f"postgresql://postgres@127.0.0.1:5432/{name}"
         create_tables(url, SCHEMA)
+        if not NOTIFY:  # the relay then finds new rows by polling alone
+            with psycopg.connect(url, autocommit=True) as connection:
+                connection.execute(f"DROP TRIGGER outbox_notify ON {SCHEMA}.outbox")
         yield url
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -160,7 +165,7 @@ class Relay:
         command = [sys.executable, "-m", "outbox_relay", "run", "--database-url", url,
                    "--schema", SCHEMA, "--broker-url", BROKER_URL, "--http-port", "0",
                    "--batch-size", str(BATCH), "--pipeline-depth", str(DEPTH),
-                   "--log-level", "warning"]  # fmt: skip
+                   "--poll-interval", POLL, "--log-level", "error"]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode()
@@ -273,7 +278,8 @@ def rounds(url: str, relay: Relay, source: str, queue: Queue) -> tuple[list[floa
 def main() -> None:
     print(
         f"outbox benchmark: {ROWS:,} rows per round, {ROUNDS} rounds, batches of {BATCH} with "
-        f"{DEPTH} awaiting confirms, lag at {RATE:g} ev/s for {SECONDS} s"
+        f"{DEPTH} awaiting confirms, lag at {RATE:g} ev/s for {SECONDS} s; new rows found by "
+        f"{'NOTIFY and ' if NOTIFY else ''}a poll every {POLL} s"
     )
     source = f"bench-{uuid.uuid4().hex[:8]}"
     with database() as url, bound_queue(source) as (connection, queue):

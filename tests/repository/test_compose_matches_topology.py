@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Where each process listens in its container: its main port ("") and its named ports.
 CONTAINER_PORTS = {
     "monolith-web": {"": 8000},
+    "monolith-relay": {"": 9464},
     "strangler-proxy": {"": 8080, "admin": 8081},
 }
 HTTP_PROBE = (
@@ -33,6 +34,7 @@ HEALTHY = {"condition": "service_healthy"}
 # Each image's default command (CMD) is the command of this process.
 IMAGE_DEFAULTS = {
     "monolith/Dockerfile": "monolith-web",
+    "outbox-relay/Dockerfile": "monolith-relay",
     "strangler-proxy/Dockerfile": "strangler-proxy",
 }
 PUBLISHED_SHOP_PORT = "${SHOP_PORT:-8000}"
@@ -86,11 +88,16 @@ def env_of(topology: Topology, command: Command) -> dict[str, str]:
     return (topology.env if command.shared_env else {}) | command.env
 
 
+def uses_database(topology: Topology, process: Command) -> bool:
+    """Given the database: through the shared [env], or by naming {database_url} itself."""
+    return process.shared_env or any("{database_url}" in text for text in process.texts)
+
+
 def expected_depends_on(topology: Topology, process: Command) -> dict[str, dict[str, str]]:
-    """Those with the database's env wait for it and the migration, those given {broker_url}
-    for the broker, and each for the processes it names (the proxy for the monolith)."""
+    """Those given the database wait for it and the migration, those given {broker_url} for
+    the broker, and each for the processes it names (the proxy for the monolith)."""
     expected = dict.fromkeys(process.depends_on, HEALTHY)
-    if process.shared_env:
+    if uses_database(topology, process):
         expected |= {
             "postgres": HEALTHY,
             "migrate": {"condition": "service_completed_successfully"},
@@ -185,6 +192,15 @@ def test_a_process_given_the_broker_url_waits_for_the_healthy_broker(topology) -
 
     assert expected_depends_on(topology, plain) == {}
     assert expected_depends_on(topology, given) == {"rabbitmq": HEALTHY}
+
+
+def test_a_process_given_the_database_url_waits_for_the_database_and_migration(topology) -> None:
+    given = Command("relay", ("relay",), shared_env=False, env={"DB": "{database_url}"})
+
+    assert expected_depends_on(topology, given) == {
+        "postgres": HEALTHY,
+        "migrate": {"condition": "service_completed_successfully"},
+    }
 
 
 def test_the_broker_service_serves_the_url_processes_get(services) -> None:
