@@ -1,83 +1,20 @@
-"""The transactional outbox: events recorded in the same transaction as the change.
-
-The relay (outbox-relay/, a process of its own) publishes the rows to RabbitMQ; the table's
-shape is the contract between the two, documented in outbox-relay/README.md (ADR-0015).
-"""
+"""Recording events: kept with the session, written when its transaction commits (ADR-0015)."""
 
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Table,
-    Text,
-    Uuid,
-    insert,
-    text,
-)
+from sqlalchemy import Table, insert
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from shop_monolith.shared.events import DomainEvent
-from shop_monolith.shared.orm import schema_metadata
+from shop_monolith.shared.outbox.tables import SLOTS, outbox, outbox_sequences
 from shop_monolith.shared.tracing import current_traceparent
-
-SLOTS = 64  # the relays share the outbox by slot; one aggregate's events share one slot
-
-metadata = schema_metadata("monolith")
-
-outbox = Table(
-    "outbox",
-    metadata,
-    # Integer on SQLite: only an INTEGER PRIMARY KEY is the rowid, which AUTOINCREMENT keeps
-    # from reuse; ids must only grow, since the relay publishes each slot in id order.
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("event_id", Uuid, nullable=False, unique=True),
-    Column("source", String(64), nullable=False),
-    Column("event_type", String(128), nullable=False),
-    Column("aggregate_id", String(64), nullable=False),
-    Column("sequence", BigInteger, nullable=False),
-    Column("slot", SmallInteger, nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("traceparent", String(55)),
-    Column("body", Text, nullable=False),
-    Column("published_at", DateTime(timezone=True)),
-    Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("last_error", Text),
-    Index(
-        "ix_outbox_unpublished",
-        "slot",
-        "id",
-        postgresql_where=text("published_at IS NULL"),
-        sqlite_where=text("published_at IS NULL"),
-    ),
-    Index(
-        "ix_outbox_published_at",
-        "published_at",
-        postgresql_where=text("published_at IS NOT NULL"),
-        sqlite_where=text("published_at IS NOT NULL"),
-    ),
-    sqlite_autoincrement=True,
-)
-
-# The last sequence number given to each aggregate: taking the next ones locks the row until
-# commit, so one aggregate's events commit one after another, in the order of their ids.
-outbox_sequences = Table(
-    "outbox_sequences",
-    metadata,
-    Column("aggregate_type", String(32), primary_key=True),
-    Column("aggregate_id", String(64), primary_key=True),
-    Column("last_sequence", BigInteger, nullable=False),
-)
 
 
 def record(session: Session, event: DomainEvent) -> None:
@@ -144,23 +81,35 @@ def _write(session: Session, pending: list[Pending]) -> None:
                 "body": event.body(sequence=sequence, traceparent=item.traceparent),
             }
         )
-    session.execute(insert(outbox).values(rows))
+    session.execute(insert(outbox), rows)  # one statement for all rows (insertmanyvalues)
 
 
 def _advance(session: Session, counts: Counter[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Add each aggregate's count to its last sequence number; answers the new last ones."""
-    postgres = session.get_bind().dialect.name == "postgresql"
     rows = [
         {"aggregate_type": kind, "aggregate_id": key, "last_sequence": counts[(kind, key)]}
         for kind, key in sorted(counts)  # one locking order for every writer: no deadlock
     ]
-    upsert = (pg_insert if postgres else sqlite_insert)(outbox_sequences).values(rows)
-    statement = upsert.on_conflict_do_update(
+    statement = _ADVANCE[session.get_bind().dialect.name]
+    return {(kind, key): int(last) for kind, key, last in session.execute(statement, rows)}
+
+
+def _advance_statement(insert: Callable[[Table], Any]) -> Any:
+    """Built once per dialect, so that SQLAlchemy compiles it once and runs every call's rows
+    as one statement (insertmanyvalues), in the order given."""
+    upsert = insert(outbox_sequences)
+    return upsert.on_conflict_do_update(
         index_elements=["aggregate_type", "aggregate_id"],
         set_={"last_sequence": outbox_sequences.c.last_sequence + upsert.excluded.last_sequence},
     ).returning(
         outbox_sequences.c.aggregate_type,
         outbox_sequences.c.aggregate_id,
         outbox_sequences.c.last_sequence,
+        sort_by_parameter_order=True,
     )
-    return {(kind, key): int(last) for kind, key, last in session.execute(statement)}
+
+
+_ADVANCE = {
+    "postgresql": _advance_statement(pg_insert),
+    "sqlite": _advance_statement(sqlite_insert),
+}
