@@ -13,16 +13,17 @@ def test_the_default_file_is_the_repositorys_topology_toml() -> None:
     assert DEFAULT_FILE == REPO_ROOT / "topology" / "topology.toml"
 
 
-def test_step_1_is_the_proxy_in_front_of_the_monolith_web_and_worker_behind_setup() -> None:
+def test_step_2_is_the_proxy_in_front_of_the_monolith_web_worker_and_relay_behind_setup() -> None:
     topology = load_topology()
 
-    assert topology.step == "step-1-strangler-proxy"
+    assert topology.step == "step-2-modular-monolith"
     assert topology.entry == "strangler-proxy"
     assert topology.root == REPO_ROOT
     assert topology.database.kind == "postgres"
     assert [process.name for process in topology.processes] == [
         "monolith-web",
         "monolith-worker",
+        "monolith-relay",
         "strangler-proxy",
     ]
     assert [setup.name for setup in topology.setup] == ["migrate", "create-admin"]
@@ -72,11 +73,26 @@ def test_the_proxy_routes_to_the_monolith_by_url_and_is_checked_on_its_admin_por
     assert proxy.depends_on == ("monolith-web",)
 
 
+def test_the_relay_publishes_the_monolith_schemas_outbox_to_the_runs_broker() -> None:
+    topology = load_topology()
+    relay = topology.process("monolith-relay")
+
+    assert relay.command[:2] == ("outbox-relay", "run")
+    assert relay.env == {
+        "OUTBOX_RELAY_DATABASE_URL": "{database_url}",
+        "OUTBOX_RELAY_SCHEMA": "monolith",
+        "OUTBOX_RELAY_BROKER_URL": "{broker_url}",
+    }
+    assert not relay.shared_env  # no secret key
+    assert topology.uses_broker and topology.gets_broker_url(relay)
+    assert relay.health is not None and (relay.health.http, relay.health.status) == ("/readyz", 200)
+
+
 def test_the_monolith_starts_healthy_before_the_proxy_in_front_of_it() -> None:
     waves = load_topology().start_order()
 
     assert [[process.name for process in wave] for wave in waves] == [
-        ["monolith-web", "monolith-worker"],
+        ["monolith-web", "monolith-worker", "monolith-relay"],
         ["strangler-proxy"],
     ]
 
