@@ -36,11 +36,15 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "order-not-shippable": (409, "Order cannot be shipped"),
     "idempotency-key-in-use": (409, "Idempotency-Key in use"),
     "payload-too-large": (413, "Payload too large"),
+    "uri-too-long": (414, "Request target too long"),
     "unsupported-media-type": (415, "Unsupported media type"),
+    "expectation-failed": (417, "Expectation failed"),
     "validation-error": (422, "Validation failed"),
     "idempotency-key-reused": (422, "Idempotency-Key reused"),
     "too-many-login-attempts": (429, "Too many login attempts"),
+    "headers-too-large": (431, "Request headers too large"),
     "internal-error": (500, "Internal server error"),
+    "not-implemented": (501, "Not implemented"),
 }
 HTTP_CODES = {
     400: "malformed-request",
