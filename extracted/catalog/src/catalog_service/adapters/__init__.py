@@ -1,0 +1,1 @@
+"""The catalog's adapters: the database (mapping, repositories, unit of work, outbox, inbox)."""

@@ -1,0 +1,1 @@
+"""The catalog's model: plain Python, knowing nothing of databases, HTTP or brokers."""

@@ -1,0 +1,42 @@
+"""`catalog-service`: the service's processes and operations, one subcommand each."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="catalog-service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    http = commands.add_parser("http", help="serve the HTTP API (catalog-http)")
+    http.add_argument("--host", default="127.0.0.1")
+    http.add_argument("--port", type=int, default=8100)
+    http.add_argument("--workers", type=int, default=1)
+
+    arguments = parser.parse_args(argv)
+    if arguments.command == "http":
+        return _serve_http(arguments.host, arguments.port, arguments.workers)
+    parser.error(f"unknown command {arguments.command}")  # argparse exits
+    return 2
+
+
+def _serve_http(host: str, port: int, workers: int) -> int:
+    import uvicorn  # only this process runs uvicorn; catalog-events runs eventlet instead
+
+    uvicorn.run(
+        "catalog_service.entrypoints.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+        log_level="warning",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
