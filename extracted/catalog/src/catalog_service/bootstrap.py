@@ -11,8 +11,13 @@ from catalog_service.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from catalog_service.config import Settings
 from catalog_service.domain.events import CategorySnapshot, ProductSnapshot
 from catalog_service.domain.model import Money
-from catalog_service.service_layer import handlers, queries
-from catalog_service.service_layer.unit_of_work import AbstractUnitOfWork, Page, ProductQuery
+from catalog_service.service_layer import handlers, queries, replica
+from catalog_service.service_layer.unit_of_work import (
+    AbstractUnitOfWork,
+    Page,
+    ProductQuery,
+    Received,
+)
 
 UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
 
@@ -24,9 +29,16 @@ def utcnow() -> datetime:
 class Catalog:
     """The use cases with their dependencies bound: what an entrypoint calls."""
 
-    def __init__(self, settings: Settings, uow: UnitOfWorkFactory, clock: handlers.Clock):
+    def __init__(
+        self,
+        settings: Settings,
+        uow: UnitOfWorkFactory,
+        clock: handlers.Clock,
+        close: Callable[[], None] = lambda: None,
+    ):
         self.settings, self.uow, self.clock = settings, uow, clock
         self.currency = settings.shop_currency
+        self.close = close  # releases the database connections
 
     def create_category(self, *, slug: str, name: str) -> CategorySnapshot:
         return handlers.create_category(self.uow(), slug=slug, name=name)
@@ -75,6 +87,10 @@ class Catalog:
     ) -> ProductSnapshot:
         return queries.get_product(self.uow(), product_id, include_inactive=include_inactive)
 
+    def apply(self, event: Received) -> replica.Outcome:
+        """Apply an event of the owner's (this side being a replica)."""
+        return replica.apply(self.uow(), event)
+
     def ping(self) -> None:
         """Raise unless the database answers."""
         with self.uow() as uow:
@@ -89,8 +105,10 @@ def bootstrap(
 ) -> Catalog:
     """The service on `uow` (a factory of units of work; by default SQLAlchemy's on the
     settings' database) and `clock`."""
-    if uow is None:
-        orm.start_mappers()
-        sessions = database.session_factory(database.make_engine(settings.database_url))
-        uow = functools.partial(SqlAlchemyUnitOfWork, sessions, clock)
-    return Catalog(settings, uow, clock)
+    if uow is not None:
+        return Catalog(settings, uow, clock)
+    orm.start_mappers()
+    engine = database.make_engine(settings.database_url)
+    sessions = database.session_factory(engine)
+    uow = functools.partial(SqlAlchemyUnitOfWork, sessions, clock)
+    return Catalog(settings, uow, clock, close=engine.dispose)

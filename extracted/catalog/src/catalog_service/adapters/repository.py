@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from catalog_service.adapters import replica
 from catalog_service.adapters.orm import categories, products
 from catalog_service.domain.events import CategorySnapshot, Price, ProductSnapshot
 from catalog_service.domain.model import Category, Product
@@ -41,6 +42,9 @@ class SqlAlchemyCategoryRepository(AbstractCategoryRepository):
         found = self.session.scalar(select(categories.c.id).where(categories.c.slug == slug))
         return found is not None
 
+    def put_snapshot(self, category: CategorySnapshot) -> None:
+        replica.put_category(self.session, category)
+
     def list(self) -> list[Category]:
         query = select(Category).order_by(categories.c.name, categories.c.slug)
         return list(self.session.scalars(query))
@@ -60,6 +64,9 @@ class SqlAlchemyProductRepository(AbstractProductRepository):
     def sku_exists(self, sku: str) -> bool:
         found = self.session.scalar(select(products.c.id).where(products.c.sku == sku))
         return found is not None
+
+    def put_snapshot(self, product: ProductSnapshot, *, version: int) -> bool:
+        return replica.put_product(self.session, product, version=version)
 
     def search(self, query: ProductQuery) -> Page:
         where = _filtered(select(products.c.id), query)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_service.adapters import outbox
 from catalog_service.adapters.orm import products
+from catalog_service.adapters.replica import SqlAlchemyInbox
 from catalog_service.adapters.repository import (
     SqlAlchemyCategoryRepository,
     SqlAlchemyProductRepository,
@@ -27,6 +28,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.session = self.session_factory()
         self.categories = SqlAlchemyCategoryRepository(self.session)
         self.products = SqlAlchemyProductRepository(self.session)
+        self.inbox = SqlAlchemyInbox(self.session, self.clock)
         self._messages: list[outbox.Message] = []
         return self
 

@@ -1,6 +1,7 @@
 """The catalog's published language: products, categories, prices and times as JSON, the
 same in the API's answers and in the events' data (contract/openapi.yaml, contract/events/)."""
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,3 +36,28 @@ def product_json(product: events.ProductSnapshot) -> dict[str, Any]:
         "created_at": timestamp(product.created_at),
         "updated_at": timestamp(product.updated_at),
     }
+
+
+def parse_timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def category_from_json(data: dict[str, Any]) -> events.CategorySnapshot:
+    return events.CategorySnapshot(id=uuid.UUID(data["id"]), slug=data["slug"], name=data["name"])
+
+
+def product_from_json(data: dict[str, Any]) -> events.ProductSnapshot:
+    """The inverse of `product_json`; KeyError, ValueError or TypeError on a malformed one."""
+    price = data["price"]
+    category = data["category"]
+    return events.ProductSnapshot(
+        id=uuid.UUID(data["id"]),
+        sku=str(data["sku"]),
+        name=str(data["name"]),
+        description=str(data["description"]),
+        category=category_from_json(category) if category is not None else None,
+        price=events.Price(amount=int(price["amount"]), currency=str(price["currency"])),
+        active=bool(data["active"]),
+        created_at=parse_timestamp(data["created_at"]),
+        updated_at=parse_timestamp(data["updated_at"]),
+    )

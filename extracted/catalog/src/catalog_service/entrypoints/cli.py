@@ -14,9 +14,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     http.add_argument("--port", type=int, default=8100)
     http.add_argument("--workers", type=int, default=1)
 
+    events = commands.add_parser("events", help="apply the owner's events (catalog-events)")
+    events.add_argument("--broker-url", help="default: CATALOG_BROKER_URL")
+    events.add_argument("--http-host", default="127.0.0.1", help="for /healthz and /readyz")
+    events.add_argument("--http-port", type=int, default=0, help="0: any free port (printed)")
+
     arguments = parser.parse_args(argv)
     if arguments.command == "http":
         return _serve_http(arguments.host, arguments.port, arguments.workers)
+    if arguments.command == "events":
+        from catalog_service.entrypoints import events_process
+
+        return events_process.run(
+            broker_url=arguments.broker_url, host=arguments.http_host, port=arguments.http_port
+        )
     parser.error(f"unknown command {arguments.command}")  # argparse exits
     return 2
 

@@ -67,6 +67,10 @@ class AbstractCategoryRepository(abc.ABC):
     def slug_exists(self, slug: str) -> bool: ...
 
     @abc.abstractmethod
+    def put_snapshot(self, category: events.CategorySnapshot) -> None:
+        """Keep the owner's category as it is (a replica's write: no event)."""
+
+    @abc.abstractmethod
     def list(self) -> list[Category]:
         """All categories, by name then slug."""
 
@@ -95,8 +99,39 @@ class AbstractProductRepository(abc.ABC):
     def sku_exists(self, sku: str) -> bool: ...
 
     @abc.abstractmethod
+    def put_snapshot(self, product: events.ProductSnapshot, *, version: int) -> bool:
+        """Keep the owner's product as it was at `version` (its event's sequence), unless a
+        later version is here already; True if it was kept (a replica's write: no event)."""
+
+    @abc.abstractmethod
     def search(self, query: ProductQuery) -> Page:
         """One page of the products the query selects (read side: nothing is `seen`)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """An event of the owner's, as a replica receives it."""
+
+    id: uuid.UUID
+    type: str
+    aggregate_type: str
+    aggregate_id: uuid.UUID
+    sequence: int
+    product: events.ProductSnapshot | None = None  # product_* events
+    category: events.CategorySnapshot | None = None  # category_created
+
+
+class AbstractInbox(abc.ABC):
+    """The events this side applied as a replica, and the sequence numbers it has seen."""
+
+    @abc.abstractmethod
+    def add(self, event: Received) -> bool:
+        """Note `event` as applied in this transaction; False if it was already."""
+
+    @abc.abstractmethod
+    def raise_sequence(self, aggregate_type: str, aggregate_id: uuid.UUID, sequence: int) -> None:
+        """The aggregate's last known sequence is at least `sequence` from now on, so that
+        this side, once it owns writes, numbers on after the owner it replaces."""
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -105,6 +140,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     categories: AbstractCategoryRepository
     products: AbstractProductRepository
+    inbox: AbstractInbox
 
     def __enter__(self) -> Self:
         return self

@@ -12,13 +12,16 @@ from catalog_service.config import Settings
 from catalog_service.entrypoints.http import admin_routes, catalog_routes, health, problems
 from catalog_service.entrypoints.http.rendering import ShopJSONResponse
 from catalog_service.entrypoints.http.routing import MethodTable
+from catalog_service.logs import configure_logging
 from catalog_service.tracing import span
 
 
 def create_app(catalog: Catalog | None = None) -> FastAPI:
     """The app on `catalog` (by default the service bootstrapped from the environment)."""
     if catalog is None:
-        catalog = bootstrap(Settings())  # type: ignore[call-arg]  # from CATALOG_* variables
+        settings = Settings()  # type: ignore[call-arg]  # from CATALOG_* variables
+        configure_logging(settings.log_format)
+        catalog = bootstrap(settings)
     app = FastAPI(
         title="catalog",
         openapi_url=None,
