@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     login_limit_per_account: str = "5/minute"
     login_limit_per_address: str = "100/minute"
     rate_limit_storage_url: str = "memory://"
+    # Step 3: the catalog service, read through for products the replica has not heard of yet
+    # (empty: no read-through), and the broker its events come from (ADR-0019).
+    catalog_service_url: str = ""
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
 
     @property
     def trusted_host_list(self) -> list[str]:

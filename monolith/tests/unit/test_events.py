@@ -237,9 +237,12 @@ def test_sequences_count_per_aggregate(session: Session) -> None:
         .group_by(outbox.c.aggregate_id)
     ).all()
     assert dict(rows) == {str(first.id): 2, str(second.id): 1}
-    assert json.loads(
-        session.scalars(select(outbox.c.body).order_by(outbox.c.id.desc())).first() or "{}"
-    )["data"]["product"]["name"] == "Again"
+    assert (
+        json.loads(
+            session.scalars(select(outbox.c.body).order_by(outbox.c.id.desc())).first() or "{}"
+        )["data"]["product"]["name"]
+        == "Again"
+    )
 
 
 def test_events_of_a_rolled_back_savepoint_or_transaction_are_never_written(

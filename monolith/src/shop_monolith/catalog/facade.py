@@ -10,13 +10,36 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy.orm import Session
 
-from shop_monolith.catalog import services
+from shop_monolith.catalog import replica, services
+from shop_monolith.catalog.gateways import CatalogServiceClient
 from shop_monolith.catalog.models import Category, Product
+from shop_monolith.shared.errors import NotFound
 from shop_monolith.shared.pages import Page
 
 SORTS = services.SORTS
+log = structlog.get_logger(__name__)
+Outcome = replica.Outcome
+MalformedEvent = replica.MalformedEvent
+EVENT_TYPES = replica.EVENT_TYPES
+_service: CatalogServiceClient | None = None  # read-through, once the service owns writes
+
+
+def read_through(base_url: str | None, *, timeout: float = 2.0) -> None:
+    """Where the catalog service answers, for products the replica has not heard of yet
+    (None: no read-through)."""
+    global _service
+    if _service is not None:
+        _service.close()
+    _service = CatalogServiceClient(base_url, timeout=timeout) if base_url else None
+
+
+def apply_event(session: Session, body: dict[str, Any]) -> replica.Outcome:
+    """Apply one of the catalog service's events (the JSON body of a message of
+    `catalog.events`) to the replica; MalformedEvent if it is none."""
+    return replica.apply(session, body)
 
 
 @dataclass(frozen=True)
@@ -102,7 +125,10 @@ def get_product(
     session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
 ) -> ProductView:
     """The product; NotFound if there is none (or it is inactive, unless `include_inactive`)."""
-    return _product(services.get_product(session, product_id, include_inactive=include_inactive))
+    found = find_product(session, product_id, include_inactive=include_inactive)
+    if found is None:
+        raise NotFound("The product")
+    return found
 
 
 def find_product(
@@ -110,12 +136,38 @@ def find_product(
 ) -> ProductView | None:
     """The product, or None: for callers to whom a missing product is not an error."""
     item = services.find_product(session, product_id, include_inactive=include_inactive)
+    if item is None and _read_through(session, [product_id]):
+        item = services.find_product(session, product_id, include_inactive=include_inactive)
     return None if item is None else _product(item)
 
 
 def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductView]:
     """The products among `product_ids` that exist, active or not, by id."""
-    return {item.id: _product(item) for item in services.products_by_id(session, product_ids)}
+    found = {item.id: _product(item) for item in services.products_by_id(session, product_ids)}
+    missing = [product_id for product_id in product_ids if product_id not in found]
+    if missing and _read_through(session, missing):
+        items = services.products_by_id(session, missing)
+        found.update((item.id, _product(item)) for item in items)
+    return found
+
+
+def _read_through(session: Session, product_ids: list[uuid.UUID]) -> bool:
+    """Ask the service for products the replica lacks and keep them, in the caller's
+    transaction (a savepoint: its locks stay as they are); True if any was found."""
+    if _service is None or not replica.is_replica(session):
+        return False
+    kept = False
+    for product_id in product_ids:
+        product = _service.fetch_product(product_id)
+        if product is None:
+            continue
+        try:
+            replica.keep_fetched(session, product)
+        except replica.MalformedEvent as error:  # the service answered something else
+            log.error("catalog_read_through_refused", product_id=str(product_id), error=str(error))
+            continue
+        kept = True
+    return kept
 
 
 def create_product(

@@ -2,10 +2,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from shop_monolith.catalog.models import Category, Product
+from shop_monolith.catalog.models import Category, InboxEntry, Ownership, Product
+from shop_monolith.shared.outbox import outbox_sequences
 from shop_monolith.shared.pages import Page, paginate
 
 # Each sort order of a product list, by name, and its ORDER BY columns.
@@ -44,6 +47,12 @@ class CatalogRepository:
 
     def category_slug_exists(self, slug: str) -> bool:
         return self.session.scalar(select(Category.id).where(Category.slug == slug)) is not None
+
+    def owner(self) -> str:
+        """Who owns catalog writes now. FOR SHARE: a switch of ownership (which takes the row
+        FOR UPDATE) waits until this transaction ends, and this one for the switch."""
+        query = select(Ownership.owner).with_for_update(read=True)
+        return self.session.scalar(query) or "monolith"
 
     def add(self, entity: Category | Product) -> None:
         self.session.add(entity)
@@ -86,3 +95,51 @@ class CatalogRepository:
         if where.max_price is not None:
             query = query.where(Product.price_amount <= where.max_price)
         return paginate(self.session, query.order_by(*ORDER_BY[sort]), page, per_page)
+
+
+class ReplicaRepository:
+    """A replica's writes: the owner's state kept as it comes, by upserts that only move
+    forward, and the inbox of applied events (ADR-0018)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        postgres = session.get_bind().dialect.name == "postgresql"
+        self._insert: Any = pg_insert if postgres else sqlite_insert
+
+    def put_category(self, row: dict[str, Any]) -> None:
+        statement = self._insert(Category).values(row)
+        self.session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+
+    def put_product(self, row: dict[str, Any]) -> bool:
+        """Keep the product as `row` has it unless a later version is here; True if kept."""
+        statement = self._insert(Product).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={name: statement.excluded[name] for name in row if name != "id"},
+            where=Product.version < statement.excluded.version,
+        ).returning(Product.id)
+        kept = self.session.execute(statement).first() is not None
+        self.session.expire_all()  # an ORM copy loaded before is stale now
+        return kept
+
+    def add_to_inbox(self, row: dict[str, Any]) -> bool:
+        """Note an event as applied; False if it was already."""
+        statement = self._insert(InboxEntry).values(row).on_conflict_do_nothing()
+        return self.session.execute(statement.returning(InboxEntry.event_id)).first() is not None
+
+    def raise_sequence(self, aggregate_type: str, aggregate_id: str, sequence: int) -> None:
+        """The aggregate's last sequence is at least `sequence` from now on, so that the
+        monolith, owning writes again after a rollback, numbers on after the service."""
+        row = {
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+            "last_sequence": sequence,
+        }
+        statement = self._insert(outbox_sequences).values(row)
+        last, offered = outbox_sequences.c.last_sequence, statement.excluded.last_sequence
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["aggregate_type", "aggregate_id"],
+                set_={"last_sequence": case((offered > last, offered), else_=last)},
+            )
+        )

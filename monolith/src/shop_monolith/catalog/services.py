@@ -4,10 +4,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shop_monolith.catalog import events
-from shop_monolith.catalog.models import Category, Product
+from shop_monolith.catalog.models import MONOLITH, Category, Product
 from shop_monolith.catalog.repositories import ORDER_BY, CatalogRepository, ProductFilter
 from shop_monolith.shared import outbox
-from shop_monolith.shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shop_monolith.shared.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+    WritesElsewhere,
+)
 from shop_monolith.shared.pages import Page
 from shop_monolith.shared.transactions import flush_or_conflict
 
@@ -31,6 +37,7 @@ def get_category(session: Session, category_id: uuid.UUID) -> Category:
 
 def create_category(session: Session, *, slug: str, name: str) -> Category:
     catalog = CatalogRepository(session)
+    _check_owner(catalog)
     if catalog.category_slug_exists(slug):
         raise Conflict("slug-taken", f"A category with slug {slug!r} exists already.")
     category = Category(slug=slug, name=name)
@@ -88,6 +95,13 @@ def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> list[Produ
     return CatalogRepository(session).products_by_id(product_ids)
 
 
+def _check_owner(catalog: CatalogRepository) -> None:
+    """Writes only where they are owned: after the cut-over, the catalog service's (ADR-0018)."""
+    owner = catalog.owner()
+    if owner != MONOLITH:
+        raise WritesElsewhere("Catalog", "catalog service" if owner == "catalog" else owner)
+
+
 def _check_category(catalog: CatalogRepository, category_id: uuid.UUID | None) -> None:
     if category_id is not None and catalog.get_category(category_id) is None:
         raise ValidationFailed([FieldError("category_id", "No category has this id.")])
@@ -111,6 +125,7 @@ def create_product(
     shop_currency: str,
 ) -> Product:
     catalog = CatalogRepository(session)
+    _check_owner(catalog)
     _check_currency(price_currency, shop_currency)
     _check_category(catalog, category_id)
     if catalog.sku_exists(sku):
@@ -140,6 +155,7 @@ def update_product(
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     catalog = CatalogRepository(session)
+    _check_owner(catalog)
     product = get_product(session, product_id, include_inactive=True)
     if "price_currency" in changes:
         _check_currency(changes["price_currency"], shop_currency)

@@ -26,6 +26,4 @@ def _event(kind: str, payment: Payment) -> DomainEvent:
         },
         "at": timestamp(occurred_at),
     }
-    return DomainEvent(
-        "payments", kind, "payment", payment.order_id, data, occurred_at=occurred_at
-    )
+    return DomainEvent("payments", kind, "payment", payment.order_id, data, occurred_at=occurred_at)

@@ -31,6 +31,17 @@ class CheckoutInProgress(Conflict):
         self.order_id = order_id
 
 
+class WritesElsewhere(Conflict):
+    """A write reached the side that does not own it now (a replica), around the proxy."""
+
+    def __init__(self, what: str, owner: str) -> None:
+        super().__init__(
+            "writes-elsewhere",
+            f"{what} writes are owned by the {owner} now; this copy is read-only.",
+        )
+        self.owner = owner
+
+
 class AuthenticationFailed(ServiceError):
     pass
 

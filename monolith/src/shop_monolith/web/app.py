@@ -3,6 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from shop_monolith.catalog import facade as catalog
 from shop_monolith.logs import configure_logging
 from shop_monolith.settings import Settings, get_settings
 from shop_monolith.web import api, cli, dependencies, hosts, observability, problems, storefront
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     dependencies.init_app(app, settings)
+    catalog.read_through(settings.catalog_service_url or None)
     observability.init_app(app)
     hosts.init_app(app)
     problems.init_app(app)

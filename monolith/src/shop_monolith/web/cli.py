@@ -7,7 +7,7 @@ from datetime import timedelta
 from types import FrameType
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shop_monolith import seed
@@ -18,7 +18,7 @@ from shop_monolith.web import dependencies
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin, seed_command, settle_payments, check_db):
+    for command in (create_admin, seed_command, settle_payments, check_db, catalog_replica):
         app.cli.add_command(command)
 
 
@@ -78,6 +78,25 @@ def settle_payments(every: float | None) -> None:
         time.sleep(every)
         if stopping:
             return
+
+
+@click.command("catalog-replica")
+@with_appcontext
+@click.option("--broker-url", default=None, help="Default: SHOP_BROKER_URL.")
+def catalog_replica(broker_url: str | None) -> None:
+    """Keep the catalog a replica of the catalog service's, from its events (step 3)."""
+    from shop_monolith.web import catalog_replica as consumer
+
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    factory = current_app.extensions["shop.sessions"]
+    consumer.run(broker_url or dependencies.settings().broker_url, factory, lambda: stopping)
 
 
 @click.command("check-db")

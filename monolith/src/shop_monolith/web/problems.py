@@ -12,6 +12,7 @@ from shop_monolith.shared.errors import (
     ServiceError,
     TooManyAttempts,
     ValidationFailed,
+    WritesElsewhere,
 )
 
 TYPE_BASE = "https://shop.example/problems/"
@@ -35,6 +36,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "order-not-cancellable": (409, "Order cannot be cancelled"),
     "order-not-shippable": (409, "Order cannot be shipped"),
     "idempotency-key-in-use": (409, "Idempotency-Key in use"),
+    "writes-elsewhere": (409, "Catalog writes are owned elsewhere"),
     "payload-too-large": (413, "Payload too large"),
     "uri-too-long": (414, "Request target too long"),
     "unsupported-media-type": (415, "Unsupported media type"),
@@ -103,6 +105,8 @@ def _on_service_error(error: ServiceError) -> Response | tuple[str, int]:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
     if isinstance(error, CheckoutInProgress):
         extra["order_id"] = str(error.order_id)
+    if isinstance(error, WritesElsewhere):
+        extra["owner"] = error.owner
     headers = {}
     if isinstance(error, TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)

@@ -67,5 +67,3 @@ outbox_sequences = Table(
     Column("aggregate_id", String(64), primary_key=True),
     Column("last_sequence", BigInteger, nullable=False),
 )
-
-

@@ -1,4 +1,4 @@
-"""JSON as the monolith's Flask wrote it: keys sorted, compact, ASCII only."""
+"""JSON as the monolith's Flask wrote it: keys in their order, compact, ASCII only."""
 
 import json
 from typing import Any
@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return json.dumps(body, sort_keys=False, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 class ShopJSONResponse(Response):
