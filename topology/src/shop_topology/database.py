@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from shop_topology.errors import TopologyError
-from shop_topology.spec import DatabaseSpec
+from shop_topology.spec import DatabaseSpec, RoleSpec
 
 SERVER_URL_VARIABLE = "SHOP_TOPOLOGY_POSTGRES_URL"  # overrides [database] server_url
 
@@ -23,6 +23,15 @@ class SqliteDatabase:
     def url(self) -> str:
         return f"sqlite:///{self.path}"
 
+    def role_url(self, role: RoleSpec) -> str:
+        """No roles on SQLite: the role's own file, or the run's."""
+        return (
+            f"sqlite:///{self.path.with_name(role.sqlite_file)}" if role.sqlite_file else self.url
+        )
+
+    def role_name(self, role: RoleSpec) -> str:
+        return role.name
+
     def drop(self) -> None:
         """Kept on purpose: `make up` keeps its data between runs."""
 
@@ -31,15 +40,35 @@ class SqliteDatabase:
 class PostgresDatabase:
     server_url: str
     name: str
+    passwords: tuple[tuple[str, str], ...] = ()  # (role name, password) of the run's roles
 
     @property
     def url(self) -> str:
         return _with_database(self.server_url, self.name)
 
+    def role_name(self, role: RoleSpec) -> str:
+        """`<database>_<role>`: the database's name keeps it unique on the server."""
+        return f"{self.name}_{role.name.replace('-', '_')}"
+
+    def role_url(self, role: RoleSpec) -> str:
+        name = self.role_name(role)
+        password = dict(self.passwords).get(name)
+        if password is None:
+            raise TopologyError(f"the run made no database role {role.name!r}")
+        return _as_user(self.url, name, password)
+
     def drop(self) -> None:
+        """Drop the database, then every role named after it (`<database>_...`), which owned
+        nothing anywhere else."""
         statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
         with _admin_connection(self.server_url) as connection:
             connection.execute(statement.format(sql.Identifier(self.name)))
+            roles = connection.execute(
+                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)", (f"{self.name}_",)
+            ).fetchall()
+            for (role,) in roles:
+                drop_role = sql.SQL("DROP ROLE IF EXISTS {}")
+                connection.execute(drop_role.format(sql.Identifier(str(role))))
 
 
 Database = SqliteDatabase | PostgresDatabase
@@ -52,15 +81,42 @@ def provision(kind: str, spec: DatabaseSpec, workdir: Path) -> Database:
         return SqliteDatabase(path)
     if kind == "postgres":
         server_url = os.environ.get(SERVER_URL_VARIABLE, spec.server_url)
-        return create_postgres(server_url, spec.name_prefix)
+        return create_postgres(server_url, spec.name_prefix, spec.roles)
     raise TopologyError(f"unknown database kind {kind!r} (use postgres or sqlite)")
 
 
-def create_postgres(server_url: str, name_prefix: str) -> PostgresDatabase:
-    database = PostgresDatabase(server_url, f"{name_prefix}{secrets.token_hex(6)}")
+def create_postgres(
+    server_url: str, name_prefix: str, roles: tuple[RoleSpec, ...] = ()
+) -> PostgresDatabase:
+    """A new database, and a login role of the run's for each of `roles` (a password each,
+    in its URL, for servers that ask for one)."""
+    name = f"{name_prefix}{secrets.token_hex(6)}"
+    made = PostgresDatabase(server_url, name)
+    passwords = tuple((made.role_name(role), secrets.token_hex(16)) for role in roles)
+    database = PostgresDatabase(server_url, name, passwords)
     with _admin_connection(server_url) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database.name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            for role, (role_name, password) in zip(roles, passwords, strict=True):
+                _create_role(connection, role, role_name, password, name)
+        except psycopg.Error as error:
+            database.drop()
+            raise TopologyError(f"cannot make the run's database roles: {error}") from error
     return database
+
+
+def _create_role(
+    connection: psycopg.Connection[tuple[object, ...]],
+    role: RoleSpec,
+    role_name: str,
+    password: str,
+    database: str,
+) -> None:
+    create = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}")
+    connection.execute(create.format(sql.Identifier(role_name), sql.Literal(password)))
+    if role.create:
+        grant = sql.SQL("GRANT CREATE ON DATABASE {} TO {}")
+        connection.execute(grant.format(sql.Identifier(database), sql.Identifier(role_name)))
 
 
 def postgres_database_exists(server_url: str, name: str) -> bool:
@@ -75,6 +131,12 @@ def _admin_connection(server_url: str) -> psycopg.Connection[tuple[object, ...]]
         return psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
         raise TopologyError(f"cannot reach PostgreSQL at {server_url}: {error}") from error
+
+
+def _as_user(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
 
 
 def _with_database(server_url: str, name: str) -> str:

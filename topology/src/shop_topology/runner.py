@@ -132,6 +132,9 @@ def _start(running: RunningTopology, entry_port: int | None) -> None:
         "workdir": running.workdir,
         "python": sys.executable,
     }
+    for role in topology.database.roles:
+        values[f"database_url:{role.name}"] = running.database.role_url(role)
+        values[f"database_role:{role.name}"] = running.database.role_name(role)
     if topology.uses_broker:  # before setup, which may use it too
         dev = isinstance(running.database, SqliteDatabase)
         running.broker = provide_broker(topology.broker, dev=dev, workdir=running.workdir)

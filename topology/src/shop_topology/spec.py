@@ -13,6 +13,7 @@ DEFAULT_FILE = Path(__file__).resolve().parents[2] / "topology.toml"
 DATABASE_KINDS = ("postgres", "sqlite")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a process name
 PORT_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # a named port of a process
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,20}$")  # a database role of the run (name suffix)
 # {port} {url} {port.NAME} {url.NAME}: the process's own ports; with `:PROCESS` another's.
 # `{{` and `}}` are literal braces (matched here only to be skipped, as render.py does).
 PORT_REFERENCE = re.compile(
@@ -83,11 +84,24 @@ class Command:
 
 
 @dataclass(frozen=True)
+class RoleSpec:
+    """A database role of the run's own (`[[database.roles]]`): `{database_url:NAME}` connects
+    as it, `{database_role:NAME}` is its name. On PostgreSQL it is made for the run (and
+    dropped with the database); with `create`, it may create schemas in the run's database.
+    On SQLite there are no roles: its URL is the run's file, or `sqlite_file` if given."""
+
+    name: str
+    create: bool = False
+    sqlite_file: str | None = None
+
+
+@dataclass(frozen=True)
 class DatabaseSpec:
     kind: str
     server_url: str
     name_prefix: str
     sqlite_file: str
+    roles: tuple[RoleSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,7 @@ def _parse(data: dict[str, Any], base: Path) -> Topology:
             server_url=str(database.get("server_url", "")),
             name_prefix=str(database.get("name_prefix", "shop_t_")),
             sqlite_file=str(database.get("sqlite_file", "shop.db")),
+            roles=tuple(_role(item) for item in database.get("roles", [])),
         ),
         broker=BrokerSpec(**_strings(broker)),
         admin_email=str(admin.get("email", "admin@shop.example")),
@@ -186,6 +201,19 @@ def _parse(data: dict[str, Any], base: Path) -> Topology:
         setup=tuple(_command(item) for item in data.get("setup", [])),
         processes=tuple(_command(item) for item in data.get("process", [])),
     )
+
+
+def _role(item: dict[str, Any]) -> RoleSpec:
+    unknown = set(item) - {"name", "create", "sqlite_file"}
+    if unknown:
+        raise ValueError(f"unknown database role keys {sorted(unknown)}")
+    name, create = str(item["name"]), item.get("create", False)
+    if not ROLE_NAME.fullmatch(name):
+        raise ValueError(f"role name {name!r}: lowercase letters, digits and -, a letter first")
+    if not isinstance(create, bool):
+        raise ValueError(f"role {name}: create must be true or false, not {create!r}")
+    sqlite_file = item.get("sqlite_file")
+    return RoleSpec(name, create, None if sqlite_file is None else str(sqlite_file))
 
 
 def _command(item: dict[str, Any]) -> Command:

@@ -1,6 +1,7 @@
 """`catalog-service`: the service's processes and operations, one subcommand each."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     events.add_argument("--http-host", default="127.0.0.1", help="for /healthz and /readyz")
     events.add_argument("--http-port", type=int, default=0, help="0: any free port (printed)")
 
+    grant = commands.add_parser(
+        "grant", help="let the runtime role use the service's schema (run as the migration role)"
+    )
+    grant.add_argument("--role", required=True, help="the runtime role")
+    grant.add_argument("--migration-url", help="default: CATALOG_MIGRATION_DATABASE_URL")
+
     arguments = parser.parse_args(argv)
     if arguments.command == "http":
         return _serve_http(arguments.host, arguments.port, arguments.workers)
@@ -28,8 +35,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return events_process.run(
             broker_url=arguments.broker_url, host=arguments.http_host, port=arguments.http_port
         )
+    if arguments.command == "grant":
+        return _grant(arguments.role, arguments.migration_url)
     parser.error(f"unknown command {arguments.command}")  # argparse exits
     return 2
+
+
+def _grant(role: str, migration_url: str | None) -> int:
+    from catalog_service.adapters.database import grant_runtime
+
+    url = migration_url or os.environ.get("CATALOG_MIGRATION_DATABASE_URL")
+    if not url:
+        print("catalog-service grant: set CATALOG_MIGRATION_DATABASE_URL", file=sys.stderr)
+        return 2
+    granted = grant_runtime(url, role)
+    print(f"{role}: {'granted' if granted else 'nothing to grant on SQLite'}")
+    return 0
 
 
 def _serve_http(host: str, port: int, workers: int) -> int:
