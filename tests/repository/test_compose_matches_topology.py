@@ -20,20 +20,42 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTAINER_PORTS = {
     "monolith-web": {"": 8000},
     "monolith-relay": {"": 9464},
+    "catalog-http": {"": 8100},
+    "catalog-events": {"": 8101},
+    "catalog-relay": {"": 9464},
     "strangler-proxy": {"": 8080, "admin": 8081},
 }
+# The roles compose/postgres-roles.sql makes once: each the role of the same name in the
+# topology (a `-` in its name is a `_`), its password its name.
+DATABASE = "postgres:5432/shop"
+# Where the cut-over puts the proxy's routing table: the shop-run volume ({workdir}).
+WORKDIR = "/run/shop"
+# The one-shot services that run the topology's [[setup]] commands, each in its own image,
+# and which commands each runs (together, in the topology's order).
+SETUP_SERVICES = {
+    "migrate": ("migrate", "create-admin", "declare-replica-queue"),
+    "catalog-setup": (
+        "catalog-migrate",
+        "catalog-grant",
+        "declare-queues",
+        "catalog-backfill",
+        "catalog-writes",
+    ),
+}
+LAST_SETUP = "catalog-setup"
 HTTP_PROBE = (
     "import sys, urllib.request; "
     "sys.exit(urllib.request.urlopen('http://127.0.0.1:{port}{path}').status != {status})"
 )
 # Infrastructure the topology runner provides itself (a database, a broker), and its setup.
-SUPPORT_SERVICES = {"postgres", "rabbitmq", "migrate"}
+SUPPORT_SERVICES = {"postgres", "rabbitmq", *SETUP_SERVICES}
 # What `{broker_url}` is in compose: the rabbitmq service's vhost (x-broker-url there).
 BROKER_URL = "amqp://shop:shop@rabbitmq:5672/shop"
 HEALTHY = {"condition": "service_healthy"}
 # Each image's default command (CMD) is the command of this process.
 IMAGE_DEFAULTS = {
     "monolith/Dockerfile": "monolith-web",
+    "extracted/catalog/Dockerfile": "catalog-http",
     "outbox-relay/Dockerfile": "monolith-relay",
     "strangler-proxy/Dockerfile": "strangler-proxy",
 }
@@ -63,7 +85,11 @@ def container_values(process: str) -> dict[str, object]:
     """The placeholders Compose fills the same for every run: fixed container ports, other
     processes reached by service name (`{url:monolith-web}` is http://monolith-web:8000), and
     the broker's URL."""
-    values: dict[str, object] = {"broker_url": BROKER_URL}
+    values: dict[str, object] = {"broker_url": BROKER_URL, "workdir": WORKDIR}
+    for role in load_topology().database.roles:
+        user = role.name.replace("-", "_")
+        values[f"database_url:{role.name}"] = f"postgresql+psycopg://{user}:{user}@{DATABASE}"
+        values[f"database_role:{role.name}"] = user
     for name, ports in CONTAINER_PORTS.items():
         for port_name, number in ports.items():
             suffix = f".{port_name}" if port_name else ""
@@ -89,19 +115,25 @@ def env_of(topology: Topology, command: Command) -> dict[str, str]:
 
 
 def uses_database(topology: Topology, process: Command) -> bool:
-    """Given the database: through the shared [env], or by naming {database_url} itself."""
-    return process.shared_env or any("{database_url}" in text for text in process.texts)
+    """Given the database: through the shared [env], or by naming {database_url...} itself."""
+    return process.shared_env or any("{database_url" in text for text in process.texts)
+
+
+def setup_service(command: Command) -> str:
+    [service] = [name for name, names in SETUP_SERVICES.items() if command.name in names]
+    return service
 
 
 def expected_depends_on(topology: Topology, process: Command) -> dict[str, dict[str, str]]:
-    """Those given the database wait for it and the migration, those given {broker_url} for
-    the broker, and each for the processes it names (the proxy for the monolith)."""
+    """Those given the database wait for it and the whole setup, those given {broker_url}
+    for the broker, those reading what the setup put in {workdir} for the setup too, and
+    each for the processes it names (the proxy for the monolith and the catalog service)."""
     expected = dict.fromkeys(process.depends_on, HEALTHY)
+    done = {"condition": "service_completed_successfully"}
     if uses_database(topology, process):
-        expected |= {
-            "postgres": HEALTHY,
-            "migrate": {"condition": "service_completed_successfully"},
-        }
+        expected |= {"postgres": HEALTHY, LAST_SETUP: done}
+    if any("{workdir}" in text for text in process.texts):
+        expected[LAST_SETUP] = done
     if topology.gets_broker_url(process):
         expected["rabbitmq"] = HEALTHY
     return expected
@@ -141,49 +173,64 @@ def test_each_process_has_an_equivalent_health_check(topology, services) -> None
 
 
 def test_each_process_gets_the_same_environment(topology, services) -> None:
+    """A process's own; a setup service's, every variable of the commands it runs."""
+    wanted: dict[str, dict[str, str]] = {}
     for command in [*topology.processes, *topology.setup]:
-        service = command.name if command in topology.processes else "migrate"
-        expected, actual = env_of(topology, command), services[service]["environment"]
+        service = command.name if command in topology.processes else setup_service(command)
+        wanted.setdefault(service, {}).update(env_of(topology, command))
+    for service, expected in wanted.items():
+        actual = services[service]["environment"]
         assert set(actual) == set(expected), service
         for name, value in expected.items():
             try:
-                literal = render(value, container_values(command.name))
+                literal = render(value, container_values(service))
             except TopologyError:
-                continue  # a per-run value such as {database_url}
+                continue  # a per-run value such as {secret_key}
             assert str(actual[name]) == literal, (service, name)
 
 
-def test_the_proxy_reaches_the_monolith_by_its_service_name(topology, services) -> None:
+def test_the_proxy_reaches_the_upstreams_by_their_service_names(topology, services) -> None:
     assert services["strangler-proxy"]["environment"] == {
         "MONOLITH_URL": "http://monolith-web:8000",
+        "CATALOG_URL": "http://catalog-http:8100",
         "STRANGLER_LOG_FORMAT": "json",
         "STRANGLER_ADMIN_TOKEN": f"${{STRANGLER_ADMIN_TOKEN:-{topology.admin_dev_token}}}",
     }
 
 
-def test_migrate_runs_the_setup_commands_in_order_with_the_dev_admin(topology, services) -> None:
-    admin = {
+def test_the_setup_services_run_the_setup_commands_in_order_with_the_dev_admin(
+    topology, services
+) -> None:
+    values = {
+        **container_values("setup"),
         "admin_email": f"${{SHOP_ADMIN_EMAIL:-{topology.admin_email}}}",
         "admin_password": f"${{SHOP_ADMIN_PASSWORD:-{topology.admin_dev_password}}}",
     }
-    shell, flag, script = services["migrate"]["command"]
-
-    assert (shell, flag) == ("sh", "-c")
-    assert [shlex.split(part) for part in script.split(" && ")] == [
-        render_argv(setup.command, admin) for setup in topology.setup
-    ]
+    by_name = {setup.name: setup for setup in topology.setup}
+    for service, names in SETUP_SERVICES.items():
+        shell, flag, script = services[service]["command"]
+        assert (shell, flag) == ("sh", "-c")
+        assert [shlex.split(part) for part in script.split(" && ")] == [
+            render_argv(by_name[name].command, values) for name in names
+        ], service
+    # Together, every setup command once, in the topology's order.
+    assert [name for names in SETUP_SERVICES.values() for name in names] == list(by_name)
 
 
 def test_processes_wait_for_what_they_need_healthy(topology, services) -> None:
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
-    migrate = {"postgres": HEALTHY}
-    if any(topology.gets_broker_url(setup) for setup in topology.setup):
-        migrate["rabbitmq"] = HEALTHY
-    assert services["migrate"]["depends_on"] == migrate
+    assert services["migrate"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
+    assert services["catalog-setup"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}
+    }
     for process in topology.processes:
         expected = expected_depends_on(topology, process)
         assert services[process.name]["depends_on"] == expected, process.name
-    assert services["strangler-proxy"]["depends_on"] == {"monolith-web": HEALTHY}
+    assert services["strangler-proxy"]["depends_on"] == {
+        "monolith-web": HEALTHY,
+        "catalog-http": HEALTHY,
+        LAST_SETUP: {"condition": "service_completed_successfully"},
+    }
 
 
 def test_a_process_given_the_broker_url_waits_for_the_healthy_broker(topology) -> None:
@@ -195,11 +242,11 @@ def test_a_process_given_the_broker_url_waits_for_the_healthy_broker(topology) -
 
 
 def test_a_process_given_the_database_url_waits_for_the_database_and_migration(topology) -> None:
-    given = Command("relay", ("relay",), shared_env=False, env={"DB": "{database_url}"})
+    given = Command("relay", ("relay",), shared_env=False, env={"DB": "{database_url:catalog}"})
 
     assert expected_depends_on(topology, given) == {
         "postgres": HEALTHY,
-        "migrate": {"condition": "service_completed_successfully"},
+        LAST_SETUP: {"condition": "service_completed_successfully"},
     }
 
 
@@ -236,7 +283,7 @@ def test_only_the_entry_is_published_and_its_admin_port_on_loopback_only(
 
 
 def test_each_image_is_built_from_the_repository_root(topology, services) -> None:
-    for name in ["migrate", *(process.name for process in topology.processes)]:
+    for name in [*SETUP_SERVICES, *(process.name for process in topology.processes)]:
         build = services[name]["build"]
         assert build["context"] == "."
         assert (REPO_ROOT / build["dockerfile"]).is_file()

@@ -18,9 +18,10 @@ def test_env_prints_the_step_and_its_processes_as_shell_variables(capsys) -> Non
     assert main(["env"]) == 0
 
     assert capsys.readouterr().out.splitlines() == [
-        "SHOP_STEP=step-2-modular-monolith",
+        "SHOP_STEP=step-3-extract-catalog",
         "SHOP_ENTRY=strangler-proxy",
-        "SHOP_PROCESSES='monolith-web monolith-worker monolith-relay strangler-proxy'",
+        "SHOP_PROCESSES='monolith-web monolith-worker monolith-relay monolith-catalog-replica"
+        " catalog-http catalog-events catalog-relay strangler-proxy'",
     ]
 
 

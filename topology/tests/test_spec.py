@@ -13,10 +13,10 @@ def test_the_default_file_is_the_repositorys_topology_toml() -> None:
     assert DEFAULT_FILE == REPO_ROOT / "topology" / "topology.toml"
 
 
-def test_step_2_is_the_proxy_in_front_of_the_monolith_web_worker_and_relay_behind_setup() -> None:
+def test_step_3_is_the_proxy_in_front_of_the_monolith_and_the_catalog_service() -> None:
     topology = load_topology()
 
-    assert topology.step == "step-2-modular-monolith"
+    assert topology.step == "step-3-extract-catalog"
     assert topology.entry == "strangler-proxy"
     assert topology.root == REPO_ROOT
     assert topology.database.kind == "postgres"
@@ -24,9 +24,22 @@ def test_step_2_is_the_proxy_in_front_of_the_monolith_web_worker_and_relay_behin
         "monolith-web",
         "monolith-worker",
         "monolith-relay",
+        "monolith-catalog-replica",
+        "catalog-http",
+        "catalog-events",
+        "catalog-relay",
         "strangler-proxy",
     ]
-    assert [setup.name for setup in topology.setup] == ["migrate", "create-admin"]
+    assert [setup.name for setup in topology.setup] == [
+        "migrate",
+        "create-admin",
+        "declare-replica-queue",
+        "catalog-migrate",
+        "catalog-grant",
+        "declare-queues",
+        "catalog-backfill",
+        "catalog-writes",
+    ]
     assert topology.setup[0].command[:3] == ("alembic", "-c", "migrations/alembic.ini")
     assert set(topology.env) == {
         "DATABASE_URL",
@@ -35,8 +48,19 @@ def test_step_2_is_the_proxy_in_front_of_the_monolith_web_worker_and_relay_behin
         "SHOP_PAYMENT_SETTLE_AFTER_SECONDS",
         "SHOP_TOKEN_TTL_SECONDS",
     }
-    # Behind the proxy, the web process takes the client's address from X-Forwarded-For.
-    assert topology.process("monolith-web").env == {"SHOP_FORWARDED_HOPS": "1"}
+    # The monolith connects as its own role; the service's processes as theirs.
+    assert topology.env["DATABASE_URL"] == "{database_url:monolith}"
+    assert [(role.name, role.create) for role in topology.database.roles] == [
+        ("monolith", True),
+        ("catalog-migrator", True),
+        ("catalog", False),
+    ]
+    # Behind the proxy, the web process takes the client's address from X-Forwarded-For, and
+    # reads through to the catalog service for a product its replica lacks.
+    assert topology.process("monolith-web").env == {
+        "SHOP_FORWARDED_HOPS": "1",
+        "SHOP_CATALOG_SERVICE_URL": "{url:catalog-http}",
+    }
 
 
 def test_web_is_checked_over_http_and_the_worker_by_a_command() -> None:
@@ -49,50 +73,74 @@ def test_web_is_checked_over_http_and_the_worker_by_a_command() -> None:
     assert worker.health.command == ("shop-monolith", "check-db")
 
 
-def test_the_proxy_routes_to_the_monolith_by_url_and_is_checked_on_its_admin_port() -> None:
+def test_the_proxy_routes_by_the_table_the_cut_over_put_in_place() -> None:
     topology = load_topology()
     proxy = topology.process("strangler-proxy")
+    writes = topology.setup[-1]
 
     assert proxy.command[:4] == (
         "strangler-proxy",
         "serve",
         "--routes",
-        "strangler-proxy/routes/step-1.toml",
+        "{workdir}/proxy-routes.toml",
     )
-    assert (REPO_ROOT / proxy.command[3]).is_file()
+    assert writes.command[:3] == ("catalog-service", "cutover", "writes")
+    assert writes.command[-2:] == ("--routes-file", "{workdir}/proxy-routes.toml")
+    assert (REPO_ROOT / "strangler-proxy" / "routes" / "step-3.toml").is_file()
     assert proxy.command[-4:] == ("--port", "{port}", "--admin-port", "{port.admin}")
     assert proxy.ports == ("admin",)
     assert proxy.env == {
         "MONOLITH_URL": "{url:monolith-web}",
+        "CATALOG_URL": "{url:catalog-http}",
         "STRANGLER_LOG_FORMAT": "json",
         "STRANGLER_ADMIN_TOKEN": "{admin_token}",  # the admin API is on, with the run's token
     }
     assert not proxy.shared_env  # neither the database URL nor the secret key
     assert proxy.health is not None
     assert (proxy.health.http, proxy.health.port, proxy.health.status) == ("/readyz", "admin", 200)
-    assert proxy.depends_on == ("monolith-web",)
+    assert proxy.depends_on == ("monolith-web", "catalog-http")
 
 
-def test_the_relay_publishes_the_monolith_schemas_outbox_to_the_runs_broker() -> None:
+def test_each_relay_publishes_its_own_schemas_outbox_as_its_own_role() -> None:
     topology = load_topology()
-    relay = topology.process("monolith-relay")
+    for name, url, schema in [
+        ("monolith-relay", "{database_url:monolith}", "monolith"),
+        ("catalog-relay", "{database_url:catalog}", "catalog_service"),
+    ]:
+        relay = topology.process(name)
+        assert relay.command[:2] == ("outbox-relay", "run")
+        assert relay.env == {
+            "OUTBOX_RELAY_DATABASE_URL": url,
+            "OUTBOX_RELAY_SCHEMA": schema,
+            "OUTBOX_RELAY_BROKER_URL": "{broker_url}",
+        }
+        assert not relay.shared_env  # no secret key
+        assert topology.gets_broker_url(relay)
+        assert relay.health is not None and relay.health.http == "/readyz"
 
-    assert relay.command[:2] == ("outbox-relay", "run")
-    assert relay.env == {
-        "OUTBOX_RELAY_DATABASE_URL": "{database_url}",
-        "OUTBOX_RELAY_SCHEMA": "monolith",
-        "OUTBOX_RELAY_BROKER_URL": "{broker_url}",
-    }
-    assert not relay.shared_env  # no secret key
-    assert topology.uses_broker and topology.gets_broker_url(relay)
-    assert relay.health is not None and (relay.health.http, relay.health.status) == ("/readyz", 200)
+
+def test_the_catalog_services_processes_have_no_monolith_database_url() -> None:
+    topology = load_topology()
+    for name in ("catalog-http", "catalog-events", "catalog-relay"):
+        process = topology.process(name)
+        assert not process.shared_env, name
+        assert "{database_url:monolith}" not in process.texts, name
+        assert "{database_url}" not in process.texts, name
 
 
-def test_the_monolith_starts_healthy_before_the_proxy_in_front_of_it() -> None:
+def test_the_catalog_service_starts_healthy_before_the_monolith_web_and_the_proxy() -> None:
     waves = load_topology().start_order()
 
     assert [[process.name for process in wave] for wave in waves] == [
-        ["monolith-web", "monolith-worker", "monolith-relay"],
+        [
+            "monolith-worker",
+            "monolith-relay",
+            "monolith-catalog-replica",
+            "catalog-http",
+            "catalog-events",
+            "catalog-relay",
+        ],
+        ["monolith-web"],
         ["strangler-proxy"],
     ]
 

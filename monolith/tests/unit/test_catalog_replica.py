@@ -146,6 +146,8 @@ class _Service(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         product = self.products.get(self.path.rsplit("/", 1)[-1])
+        if product is not None and not product.get("active", True):
+            product = None  # the public route: active products only
         body = json.dumps(product or {"status": 404}).encode()
         self.send_response(200 if product else 404)
         self.send_header("Content-Type", "application/json")
@@ -206,3 +208,37 @@ def test_an_answer_that_is_no_product_is_not_kept(
     product_id = str(uuid.uuid4())
     service[product_id] = {"id": product_id, "name": "half a product"}
     assert catalog.find_product(replica, uuid.UUID(product_id)) is None
+
+
+def test_while_the_service_answers_its_current_state_decides(
+    replica: Session, service: dict[str, dict[str, Any]]
+) -> None:
+    product_id = str(uuid.uuid4())
+    created = message("product_created", 1, {"product": product_json(product_id)}, product_id)
+    catalog.apply_event(replica, created)
+    # Changed at the service; its event has not arrived yet.
+    later = "2026-12-05T09:05:00Z"
+    service[product_id] = product_json(product_id, "Repriced", updated_at=later)
+    service[product_id]["price"] = {"amount": 1700, "currency": "EUR"}
+    view = catalog.find_product(replica, uuid.UUID(product_id))
+    assert view is not None and (view.name, view.price_amount) == ("Repriced", 1700)
+    # Deactivated at the service: no longer offered, whatever the replica still says.
+    service[product_id]["active"] = False
+    assert catalog.find_product(replica, uuid.UUID(product_id)) is None
+    inactive = catalog.find_product(replica, uuid.UUID(product_id), include_inactive=True)
+    assert inactive is not None and not inactive.active
+    # The events, when they come, still apply over what was fetched.
+    assert catalog.apply_event(replica, changed(product_id, 2, "Evented", updated_at=later))
+    assert replica.get(Product, uuid.UUID(product_id)).version == 2  # type: ignore[union-attr]
+
+
+def test_when_the_service_does_not_answer_the_replica_does(replica: Session) -> None:
+    product_id = str(uuid.uuid4())
+    created = message("product_created", 1, {"product": product_json(product_id)}, product_id)
+    catalog.apply_event(replica, created)
+    catalog.read_through("http://127.0.0.1:9")  # nothing listens there
+    try:
+        view = catalog.find_product(replica, uuid.UUID(product_id))
+        assert view is not None and view.name == "Teapot"
+    finally:
+        catalog.read_through(None)

@@ -13,5 +13,5 @@ class Settings(BaseSettings):
     secret_key: str = Field(min_length=1)
     shop_currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
-    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # as the monolith's
     log_format: str = Field(default="console", pattern="^(console|json)$")

@@ -48,6 +48,15 @@ def consumer(
         "CATALOG_BROKER_URL": broker_url,
         "CATALOG_LOG_FORMAT": "json",
     }
+    # Declared ahead, as the topology does, then taken over by nameko with the same arguments.
+    declared = subprocess.run(
+        [sys.executable, "-m", "catalog_service.entrypoints.cli", "events", "--declare"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert declared.returncode == 0, declared.stderr
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "catalog_service.entrypoints.cli", "events"],

@@ -6,7 +6,7 @@ catalog leaves the process (step 3) this module is the one that changes (ADR-001
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -135,39 +135,38 @@ def find_product(
     session: Session, product_id: uuid.UUID, *, include_inactive: bool = False
 ) -> ProductView | None:
     """The product, or None: for callers to whom a missing product is not an error."""
-    item = services.find_product(session, product_id, include_inactive=include_inactive)
-    if item is None and _read_through(session, [product_id]):
-        item = services.find_product(session, product_id, include_inactive=include_inactive)
-    return None if item is None else _product(item)
-
-
-def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductView]:
-    """The products among `product_ids` that exist, active or not, by id."""
-    found = {item.id: _product(item) for item in services.products_by_id(session, product_ids)}
-    missing = [product_id for product_id in product_ids if product_id not in found]
-    if missing and _read_through(session, missing):
-        items = services.products_by_id(session, missing)
-        found.update((item.id, _product(item)) for item in items)
+    found = products_by_id(session, [product_id]).get(product_id)
+    if found is None or not (found.active or include_inactive):
+        return None
     return found
 
 
-def _read_through(session: Session, product_ids: list[uuid.UUID]) -> bool:
-    """Ask the service for products the replica lacks and keep them, in the caller's
-    transaction (a savepoint: its locks stay as they are); True if any was found."""
-    if _service is None or not replica.is_replica(session):
-        return False
-    kept = False
+def products_by_id(session: Session, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductView]:
+    """The products among `product_ids` that exist, active or not, by id: as the catalog
+    service shows them now while it owns writes and answers, else as the replica has them."""
+    found = {item.id: _product(item) for item in services.products_by_id(session, product_ids)}
+    if _service is None or not product_ids or not replica.is_replica(session):
+        return found
+    refreshed = []
     for product_id in product_ids:
-        product = _service.fetch_product(product_id)
-        if product is None:
+        answer = _service.fetch_product(product_id)
+        if not answer.reachable:
+            continue  # the replica's answer stands
+        if answer.product is None:  # inactive at the owner (products are never deleted)
+            if product_id in found:
+                found[product_id] = replace(found[product_id], active=False)
             continue
         try:
-            replica.keep_fetched(session, product)
+            replica.keep_fetched(session, answer.product)
         except replica.MalformedEvent as error:  # the service answered something else
-            log.error("catalog_read_through_refused", product_id=str(product_id), error=str(error))
+            log.error("catalog_answer_refused", product_id=str(product_id), error=str(error))
             continue
-        kept = True
-    return kept
+        refreshed.append(product_id)
+    if refreshed:
+        found.update(
+            (item.id, _product(item)) for item in services.products_by_id(session, refreshed)
+        )
+    return found
 
 
 def create_product(

@@ -1,43 +1,58 @@
-"""The catalog service, as the monolith's replica reads through to it (ADR-0019).
+"""The catalog service, as the monolith's catalog asks it for a product's current state
+(ADR-0019).
 
-A product the service has just made may reach the monolith's replica a few milliseconds after
-a client, told of it by the service, asks the monolith about it. Rather than answer 404, the
-catalog asks the service (its public product route: active products only) and keeps the answer.
+The replica follows the service's events a few milliseconds behind. A client that has just
+made, changed or deactivated a product through the service and at once asks the monolith about
+it must get the product as it is now; so, while the service owns writes, the catalog asks it
+(its public product route: active products only) and answers from the replica only when the
+service does not answer. After a failure the service is not asked again for a few seconds.
 """
 
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import structlog
 
 log = structlog.get_logger(__name__)
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    reachable: bool  # False: no answer; the replica's stands
+    product: dict[str, Any] | None = None  # None (reachable): inactive, or never made
 
 
 class CatalogServiceClient:
-    def __init__(self, base_url: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 1.0) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        self._quiet_until = 0.0
 
-    def fetch_product(self, product_id: uuid.UUID) -> dict[str, Any] | None:
-        """The active product as the service shows it, or None: not there, or not answering
-        (the replica then answers as it can; a product it never heard of stays unknown)."""
+    def fetch_product(self, product_id: uuid.UUID) -> Answer:
+        """The product as the service shows it now, if it answers."""
+        if time.monotonic() < self._quiet_until:
+            return Answer(reachable=False)
         try:
             response = self.http.get(f"/api/v1/products/{product_id}")
         except httpx.HTTPError as error:
-            log.warning(
-                "catalog_read_through_failed", product_id=str(product_id), error=repr(error)
-            )
-            return None
+            return self._failed(product_id, repr(error))
+        if response.status_code == 404:
+            return Answer(reachable=True)
         if response.status_code != 200:
-            if response.status_code != 404:
-                log.warning(
-                    "catalog_read_through_failed",
-                    product_id=str(product_id),
-                    status=response.status_code,
-                )
-            return None
-        found: dict[str, Any] = response.json()
-        return found
+            return self._failed(product_id, f"status {response.status_code}")
+        try:
+            found: dict[str, Any] = response.json()
+        except ValueError:
+            return self._failed(product_id, "not JSON")
+        return Answer(reachable=True, product=found)
+
+    def _failed(self, product_id: uuid.UUID, error: str) -> Answer:
+        self._quiet_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        log.warning("catalog_service_unanswered", product_id=str(product_id), error=error)
+        return Answer(reachable=False)
 
     def close(self) -> None:
         self.http.close()

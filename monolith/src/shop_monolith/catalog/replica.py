@@ -69,9 +69,10 @@ def apply(session: Session, body: dict[str, Any]) -> Outcome:
 
 
 def keep_fetched(session: Session, product: dict[str, Any]) -> None:
-    """Keep a product read from the service before its event arrived (a read-through), in a
-    savepoint of the caller's transaction: as version 0, so that every event of it, the first
-    included, replaces it. MalformedEvent if the service's answer is not a product."""
+    """Keep a product as the service just showed it, ahead of its events, in a savepoint of
+    the caller's transaction: over an older state only (its `updated_at` moves forward at every
+    change), with the version left as it was (0 for a new row), so that every event of a later
+    state still applies. MalformedEvent if the service's answer is not a product."""
     try:
         row = _product(product)
     except (KeyError, ValueError, TypeError, AttributeError) as error:
@@ -80,7 +81,7 @@ def keep_fetched(session: Session, product: dict[str, Any]) -> None:
     with session.begin_nested():
         if row["category"] is not None:
             replica.put_category(row["category"])
-        replica.put_product(_product_row(row, version=0))
+        replica.put_fetched(_product_row(row, version=0))
 
 
 def _read(body: dict[str, Any]) -> dict[str, Any]:

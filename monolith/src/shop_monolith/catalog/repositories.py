@@ -122,6 +122,18 @@ class ReplicaRepository:
         self.session.expire_all()  # an ORM copy loaded before is stale now
         return kept
 
+    def put_fetched(self, row: dict[str, Any]) -> None:
+        """Keep a product as its owner showed it over HTTP, if that is newer than what is here
+        (`updated_at`); its version stays as it is, so that its events still apply."""
+        statement = self._insert(Product).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={name: statement.excluded[name] for name in row if name not in ("id", "version")},
+            where=Product.updated_at < statement.excluded.updated_at,
+        )
+        self.session.execute(statement)
+        self.session.expire_all()
+
     def add_to_inbox(self, row: dict[str, Any]) -> bool:
         """Note an event as applied; False if it was already."""
         statement = self._insert(InboxEntry).values(row).on_conflict_do_nothing()

@@ -35,6 +35,12 @@ def queue() -> Queue:
     return Queue(QUEUE, bindings=bindings, durable=True)
 
 
+def declare(broker_url: str) -> None:
+    """Declare the queue (and the exchange), so that nothing published meanwhile is lost."""
+    with Connection(broker_url, connect_timeout=10) as connection:
+        queue()(connection.channel()).declare()
+
+
 def run(broker_url: str, sessions: Callable[[], Session], stopping: Callable[[], bool]) -> None:
     """Consume until `stopping()` answers True (checked at least once a second)."""
     with Connection(broker_url, heartbeat=10) as connection:

@@ -83,10 +83,16 @@ def settle_payments(every: float | None) -> None:
 @click.command("catalog-replica")
 @with_appcontext
 @click.option("--broker-url", default=None, help="Default: SHOP_BROKER_URL.")
-def catalog_replica(broker_url: str | None) -> None:
+@click.option("--declare", is_flag=True, help="Only declare the queue (before anything publishes).")
+def catalog_replica(broker_url: str | None, declare: bool) -> None:
     """Keep the catalog a replica of the catalog service's, from its events (step 3)."""
     from shop_monolith.web import catalog_replica as consumer
 
+    url = broker_url or dependencies.settings().broker_url
+    if declare:
+        consumer.declare(url)
+        click.echo(f"queue {consumer.QUEUE} declared")
+        return
     stopping = False
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -96,7 +102,7 @@ def catalog_replica(broker_url: str | None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     factory = current_app.extensions["shop.sessions"]
-    consumer.run(broker_url or dependencies.settings().broker_url, factory, lambda: stopping)
+    consumer.run(url, factory, lambda: stopping)
 
 
 @click.command("check-db")

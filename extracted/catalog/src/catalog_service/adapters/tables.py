@@ -84,3 +84,15 @@ ownership = Table(
     CheckConstraint("singleton = 1", name="ownership_one_row"),
     CheckConstraint("owner IN ('catalog', 'monolith')", name="ownership_owner"),
 )
+
+# Where each copy of the cut-over's backfill stopped, so that a killed one resumes there.
+backfill_progress = Table(
+    "backfill_progress",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_id", Uuid),
+    Column("copied", BigInteger, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)

@@ -19,6 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     events.add_argument("--broker-url", help="default: CATALOG_BROKER_URL")
     events.add_argument("--http-host", default="127.0.0.1", help="for /healthz and /readyz")
     events.add_argument("--http-port", type=int, default=0, help="0: any free port (printed)")
+    events.add_argument(
+        "--declare", action="store_true", help="only declare the queues (before anything publishes)"
+    )
 
     grant = commands.add_parser(
         "grant", help="let the runtime role use the service's schema (run as the migration role)"
@@ -26,15 +29,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     grant.add_argument("--role", required=True, help="the runtime role")
     grant.add_argument("--migration-url", help="default: CATALOG_MIGRATION_DATABASE_URL")
 
+    from catalog_service.entrypoints import cutover
+
+    cutover.add_parser(commands)
+
     arguments = parser.parse_args(argv)
     if arguments.command == "http":
         return _serve_http(arguments.host, arguments.port, arguments.workers)
     if arguments.command == "events":
         from catalog_service.entrypoints import events_process
 
+        if arguments.declare:
+            return events_process.declare(broker_url=arguments.broker_url)
         return events_process.run(
             broker_url=arguments.broker_url, host=arguments.http_host, port=arguments.http_port
         )
+    if arguments.command == "cutover":
+        return cutover.run(arguments)
     if arguments.command == "grant":
         return _grant(arguments.role, arguments.migration_url)
     parser.error(f"unknown command {arguments.command}")  # argparse exits

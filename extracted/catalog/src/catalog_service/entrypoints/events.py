@@ -1,3 +1,5 @@
+# mypy: disallow-untyped-calls=False
+# (kombu's functions carry no annotations.)
 """catalog-events: the nameko service that applies the owner's catalog events here while
 this side is a replica (ADR-0018). Run by `catalog-service events`, which patches eventlet
 and sets psycopg's wait function before this module is imported: eventlet never shares a
@@ -68,6 +70,24 @@ def _handler(event_type: str) -> Any:
 
     handle.__name__ = f"on_{event_type}"
     return event_handler("catalog", event_type, requeue_on_error=True)(handle)
+
+
+def queues() -> list[Any]:
+    """The queues nameko declares for CatalogEvents' handlers, with the same arguments."""
+    from kombu.entity import Exchange, Queue
+
+    exchange = Exchange("catalog.events", type="topic", durable=True)
+    return [
+        Queue(
+            f"evt-catalog-{event_type}--{SERVICE_NAME}.on_{event_type}",
+            exchange=exchange,
+            routing_key=event_type,
+            durable=True,
+            auto_delete=False,
+            exclusive=False,
+        )
+        for event_type in EVENT_TYPES
+    ]
 
 
 CatalogEvents: type = type(

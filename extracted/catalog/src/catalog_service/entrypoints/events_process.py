@@ -1,3 +1,5 @@
+# mypy: disallow-untyped-calls=False
+# (kombu's functions carry no annotations.)
 """The catalog-events process: eventlet first, psycopg told to yield to its hub, then nameko
 running CatalogEvents, and a small HTTP listener for /healthz and /readyz."""
 
@@ -41,6 +43,23 @@ def run(*, broker_url: str | None, host: str, port: int) -> int:
     stopping.wait()
     runner.stop()
     server.kill()
+    return 0
+
+
+def declare(*, broker_url: str | None) -> int:
+    """Declare catalog-events' queues, as nameko declares them, before anything publishes: a
+    message published to `catalog.events` while no queue is bound is dropped by the broker."""
+    from kombu.connection import Connection
+
+    from catalog_service.config import Settings
+    from catalog_service.entrypoints.events import queues
+
+    url = broker_url or Settings().broker_url  # type: ignore[call-arg]
+    with Connection(url, connect_timeout=10) as connection:
+        channel = connection.channel()
+        for queue in queues():
+            queue(channel).declare()
+    print(f"catalog-events: {len(queues())} queues declared", flush=True)
     return 0
 
 

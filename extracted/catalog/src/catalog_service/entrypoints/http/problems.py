@@ -69,6 +69,8 @@ def problem(request: Request, code: str, detail: str, **extra: Any) -> Response:
     response = Response(dumps(body), status_code=status, media_type=MEDIA_TYPE)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="shop"'
+    if status == 413:  # the rest of the body stays unread: the connection cannot go on
+        response.headers["Connection"] = "close"
     return response
 
 

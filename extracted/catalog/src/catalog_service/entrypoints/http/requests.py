@@ -32,6 +32,9 @@ async def json_body(request: Request, model: type[M], *, limit: int) -> M:
     mimetype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not mimetype or not (mimetype == "application/json" or mimetype.endswith("+json")):
         raise ApiProblem("unsupported-media-type", "Send the body as application/json.")
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise ApiProblem("payload-too-large", TOO_LARGE)  # at once: the body stays unread
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
