@@ -18,7 +18,8 @@ import shop_topology
 from shop_topology.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ROUTES = REPO_ROOT / "strangler-proxy" / "routes" / "step-1.toml"
+# Each upstream of the routing tables, by its variable, and the process that serves it.
+UPSTREAMS = {"MONOLITH_URL": "monolith-web", "CATALOG_URL": "catalog-http"}
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SUITE = ["uv", "run", "--no-sync", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider"]
 SUITE_TIMEOUT_S = 480  # about 150 s on an idle 2-core machine; room for a busy one
@@ -37,16 +38,31 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def routes_of(shop: shop_topology.RunningTopology) -> Path:
+    """The routing table the step's proxy reads (the cut-over puts step 3's in the workdir)."""
+    proxy = shop.topology.process("strangler-proxy")
+    routes = proxy.command[proxy.command.index("--routes") + 1]
+    return shop.topology.root / routes.replace("{workdir}", str(shop.workdir))
+
+
+def upstreams_of(shop: shop_topology.RunningTopology) -> dict[str, str]:
+    return {
+        variable: shop.url(process)
+        for variable, process in UPSTREAMS.items()
+        if process in shop.processes
+    }
+
+
 @contextmanager
-def nginx_in_front_of(monolith_url: str) -> Iterator[str]:
-    """nginx with the exported standalone config of step 1; yields its base URL."""
+def nginx_in_front_of(routes: Path, upstreams: dict[str, str]) -> Iterator[str]:
+    """nginx with the exported standalone config of the step's table; yields its base URL."""
     with tempfile.TemporaryDirectory(prefix="nginx-export-") as name:
         run = Path(name)
         run.chmod(0o755)  # nginx started by root runs its workers as another user
         port, conf, log = free_port(), run / "nginx.conf", run / "error.log"
         export = [sys.executable, "-m", "strangler_proxy", "export", "nginx", "--standalone"]
-        options = ["--routes", str(ROUTES), "--listen", f"127.0.0.1:{port}", "-o", str(conf)]
-        env = os.environ | {"MONOLITH_URL": monolith_url}
+        options = ["--routes", str(routes), "--listen", f"127.0.0.1:{port}", "-o", str(conf)]
+        env = os.environ | upstreams
         subprocess.run([*export, *options, "--runtime-dir", str(run)], env=env, check=True)
         nginx = subprocess.Popen([NGINX, "-c", str(conf), "-e", str(log), "-g", "daemon off;"])
         try:
@@ -101,7 +117,7 @@ def test_the_contract_suite_passes_through_the_nginx_export() -> None:
 
     with (
         shop_topology.start(database="postgres") as shop,
-        nginx_in_front_of(shop.url("monolith-web")) as url,  # nginx in the proxy's place
+        nginx_in_front_of(routes_of(shop), upstreams_of(shop)) as url,  # in the proxy's place
     ):
         code, output = run_contract_suite(url, shop.admin_email, shop.admin_password)
 

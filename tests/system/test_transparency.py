@@ -1,8 +1,10 @@
-"""Step 1's promise: with the strangler proxy in front, every answer is the monolith's own.
+"""Step 1's promise, kept at every step: with the strangler proxy in front, every answer is
+the own answer of the upstream the step's routing table sends the request to (the monolith,
+or from step 3 the catalog service for the catalog's routes).
 
 The step's topology is started once; the same requests (same method, target, headers and body,
-with a fixed `X-Request-ID` and `Host`) are sent to the monolith directly and through the proxy,
-and the two answers must have
+with a fixed `X-Request-ID` and `Host`) are sent to that upstream directly and through the
+proxy, and the two answers must have
 
 * the same status,
 * the same body bytes (as sent, before any decoding), and
@@ -18,9 +20,11 @@ cookie signed with the time). Everything around them must still match.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +46,12 @@ from client import (
     unique_word,
 )
 
+from strangler_proxy.policy.routing import match
+from strangler_proxy.policy.table import RoutingTable, load
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# The routing table names its upstreams' URLs by variable; only their names matter here.
+ENV_PLACEHOLDERS = {"MONOLITH_URL": "http://127.0.0.1:1", "CATALOG_URL": "http://127.0.0.1:2"}
 
 # RFC 9110 section 7.6.1, plus the pre-standard ones proxies also treat as hop-by-hop.
 HOP_BY_HOP = frozenset(
@@ -186,12 +195,23 @@ def test_masking_touches_only_the_session_specific_values() -> None:
 # --- the shop: the step's topology, and data made through the proxy ---------------------
 
 
+# Each upstream of the routing tables, and the topology's process that serves it.
+UPSTREAM_PROCESSES = {"monolith": "monolith-web", "catalog": "catalog-http"}
+
+
 @dataclass(frozen=True)
 class Shop:
-    direct: str  # the monolith-web process itself
-    proxied: str  # the entry: the strangler proxy in front of it
+    direct: dict[str, str]  # each upstream's own process, by the routing table's name
+    proxied: str  # the entry: the strangler proxy in front of them
     admin_email: str
     admin_password: str
+    table: RoutingTable  # the one the proxy routes by
+
+    def upstream(self, sample: Sample) -> str:
+        """Where the proxy sends the sample's request (a `route` rule's primary)."""
+        route = match(self.table, sample.method, sample.path.split("?")[0])
+        assert route is not None and route.mode == "route", sample
+        return route.primary
 
 
 @dataclass
@@ -212,9 +232,17 @@ def shop() -> Iterator[Shop]:
 
     with shop_topology.start(database="postgres") as running:
         assert running.topology.entry == "strangler-proxy"
-        direct, proxied = running.url("monolith-web"), running.base_url
-        assert direct != proxied
-        yield Shop(direct, proxied, running.admin_email, running.admin_password)
+        proxy = running.topology.process("strangler-proxy")
+        routes = proxy.command[proxy.command.index("--routes") + 1]
+        routes = routes.replace("{workdir}", str(running.workdir))
+        table = load(running.topology.root / routes, env=dict(os.environ) | ENV_PLACEHOLDERS)
+        direct = {
+            name: running.url(process)
+            for name, process in UPSTREAM_PROCESSES.items()
+            if process in running.processes
+        }
+        assert set(direct) == {route.primary for route in table.routes}
+        yield Shop(direct, running.base_url, running.admin_email, running.admin_password, table)
 
 
 @pytest.fixture(scope="module")
@@ -443,30 +471,40 @@ def conditional_samples(css_etag: str) -> list[Sample]:
     ]
 
 
+@dataclass
+class Clients:
+    direct: dict[str, httpx.Client]  # by upstream
+    proxied: httpx.Client
+    shop: Shop
+
+    def of(self, sample: Sample) -> tuple[str, httpx.Client]:
+        upstream = self.shop.upstream(sample)
+        return upstream, self.direct[upstream]
+
+
 @pytest.fixture(scope="module")
-def clients(shop: Shop) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+def clients(shop: Shop) -> Iterator[Clients]:
     options: dict[str, Any] = {"timeout": 20, "trust_env": False, "follow_redirects": False}
-    with (
-        httpx.Client(base_url=shop.direct, **options) as direct,
-        httpx.Client(base_url=shop.proxied, **options) as proxied,
-    ):
-        yield direct, proxied
+    with ExitStack() as stack:
+        direct = {
+            name: stack.enter_context(httpx.Client(base_url=url, **options))
+            for name, url in shop.direct.items()
+        }
+        proxied = stack.enter_context(httpx.Client(base_url=shop.proxied, **options))
+        yield Clients(direct, proxied, shop)
 
 
-def compare(
-    sample: Sample, data: Data, clients: tuple[httpx.Client, httpx.Client], index: int
-) -> tuple[int, list[str]]:
+def compare(sample: Sample, data: Data, clients: Clients, index: int) -> tuple[int, list[str]]:
     """The direct status, and what differs between the direct and the proxied answer."""
     request_id = f"transparency-{index:03d}"
-    direct = send(clients[0], sample, data, request_id)
-    proxied = send(clients[1], sample, data, request_id)
+    upstream, own = clients.of(sample)
+    direct = send(own, sample, data, request_id)
+    proxied = send(clients.proxied, sample, data, request_id)
     problems = []
     if sample.expect is not None and direct.status != sample.expect:
-        problems.append(
-            f"the monolith answered {direct.status}, the sample expects {sample.expect}"
-        )
+        problems.append(f"{upstream} answered {direct.status}, the sample expects {sample.expect}")
     if direct.status != proxied.status:
-        problems.append(f"status {direct.status} direct, {proxied.status} through the proxy")
+        problems.append(f"status {direct.status} from {upstream}, {proxied.status} proxied")
     direct_headers, direct_body = direct.headers, direct.body
     proxied_headers, proxied_body = proxied.headers, proxied.body
     if sample.session_specific:
@@ -485,7 +523,7 @@ def compare(
 
 
 def test_every_sampled_answer_is_the_same_through_the_proxy(data: Data, clients) -> None:
-    css = clients[0].get("/static/shop.css")
+    css = clients.direct["monolith"].get("/static/shop.css")
     all_samples = samples(data) + conditional_samples(css.headers["ETag"])
     failures, statuses = {}, set()
     for index, sample in enumerate(all_samples):
@@ -504,7 +542,9 @@ def test_every_sampled_answer_is_the_same_through_the_proxy(data: Data, clients)
 def test_the_proxied_url_really_is_the_proxy(shop: Shop, clients) -> None:
     """The one difference by design (ADR-0007): the proxy refuses an encoded slash itself,
     before routing, with a problem of its own; the monolith answers it with its own 400."""
-    direct, proxied = (http.get(f"{API}/products%2Fx") for http in clients)
+    direct, proxied = (
+        http.get(f"{API}/products%2Fx") for http in (clients.direct["monolith"], clients.proxied)
+    )
 
     assert (direct.status_code, direct.headers.get("X-Strangler-Error")) == (400, None)
     assert (proxied.status_code, proxied.headers.get("X-Strangler-Error")) == (400, "proxy")

@@ -11,10 +11,12 @@ _tracer = TracerProvider().get_tracer("catalog_service")
 
 
 @contextmanager
-def span(name: str, carrier: Mapping[str, str] | None = None) -> Iterator[None]:
+def span(name: str, carrier: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run the block in a new span, a child of the trace `carrier`'s traceparent names (if
+    any); yields the span's trace id as 32 hex digits."""
     parent = propagate.extract(carrier) if carrier is not None else context.Context()
-    with _tracer.start_as_current_span(name, context=parent):
-        yield
+    with _tracer.start_as_current_span(name, context=parent) as current:
+        yield format(current.get_span_context().trace_id, "032x")
 
 
 def current_traceparent() -> str | None:

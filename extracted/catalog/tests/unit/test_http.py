@@ -93,10 +93,20 @@ def test_integer_look_alikes_are_a_bad_request(http: AsgiClient, value: str) -> 
 def test_head_answers_gets_status_and_headers_without_a_body(http: AsgiClient) -> None:
     product_id = new_product(http)["id"]
     for path in ["/api/v1/products", f"/api/v1/products/{product_id}", "/api/v1/products/x"]:
-        get, head = http.request("GET", path), http.request("HEAD", path)
+        same_id = {"X-Request-ID": "head-and-get"}
+        get = http.request("GET", path, headers=same_id)
+        head = http.request("HEAD", path, headers=same_id)
         assert head.status_code == get.status_code
         assert head.headers == get.headers
         assert head.content == b""
+
+
+def test_a_valid_request_id_is_echoed_and_a_missing_or_bad_one_replaced(http: AsgiClient) -> None:
+    given = http.request("GET", "/healthz", headers={"X-Request-ID": "abc.123:x-y_z"})
+    assert given.headers["x-request-id"] == "abc.123:x-y_z"
+    for headers in ({}, {"X-Request-ID": "not valid!"}, {"X-Request-ID": "x" * 129}):
+        made = http.request("GET", "/healthz", headers=headers).headers["x-request-id"]
+        assert len(made) == 32 and made != headers.get("X-Request-ID")
 
 
 def test_unknown_paths_and_methods_are_problems(http: AsgiClient) -> None:

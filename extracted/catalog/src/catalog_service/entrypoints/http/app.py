@@ -10,10 +10,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from catalog_service.bootstrap import Catalog, bootstrap
 from catalog_service.config import Settings
 from catalog_service.entrypoints.http import admin_routes, catalog_routes, health, problems
+from catalog_service.entrypoints.http.observability import Observed
 from catalog_service.entrypoints.http.rendering import ShopJSONResponse
 from catalog_service.entrypoints.http.routing import MethodTable
 from catalog_service.logs import configure_logging
-from catalog_service.tracing import span
 
 
 def create_app(catalog: Catalog | None = None) -> FastAPI:
@@ -36,28 +36,8 @@ def create_app(catalog: Catalog | None = None) -> FastAPI:
         app.include_router(router)
     app.state.methods = MethodTable(*routers)
     app.add_middleware(_Options, methods=app.state.methods)
-    app.add_middleware(_Traced)
+    app.add_middleware(Observed)
     return app
-
-
-class _Traced:
-    """Each request in a span, a child of the caller's `traceparent` if it sent one (a plain
-    ASGI middleware: no copy of the body, no second task)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in (b"traceparent", b"tracestate")
-        }
-        with span(f"{scope['method']} {scope['path']}", carrier):
-            await self.app(scope, receive, send)
 
 
 class _Options:
