@@ -20,7 +20,7 @@ PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.t
 
 .PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
 	bench-monolith bench-steps bench-proxy bench-proxy-revisions bench-proxy-instructions bench-outbox \
-	tags wrk nginx valgrind steps
+	tags wrk nginx valgrind steps cutover-catalog
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -37,6 +37,14 @@ $(INSTALLED): $(PYPROJECTS)
 
 up: install ## run the current step on SQLite until Ctrl-C (ARGS="--database postgres --port N")
 	$(RUN) shop-topology up $(ARGS)
+
+cutover-catalog: install ## a stage of the catalog's cut-over on the `make up` shop (STAGE=status|backfill|...|rollback)
+	@test -n "$(STAGE)" || { echo "give STAGE=status|backfill|catch-up|reconcile|shadow|canary|reads|writes|rollback"; exit 2; }
+	CATALOG_MONOLITH_DATABASE_URL=$${CATALOG_MONOLITH_DATABASE_URL:-sqlite:///$(CURDIR)/.run/shop.db} \
+	CATALOG_MIGRATION_DATABASE_URL=$${CATALOG_MIGRATION_DATABASE_URL:-sqlite:///$(CURDIR)/.run/catalog-service.db} \
+	CATALOG_BROKER_URL=$${CATALOG_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/shop_dev} \
+	CATALOG_ROUTES_FILE=$${CATALOG_ROUTES_FILE:-$(CURDIR)/.run/proxy-routes.toml} \
+	$(RUN) catalog-service cutover $(STAGE) $(ARGS)
 
 test: lint importlint typecheck pytest pytest-compiled ## everything CI checks: ruff, import-linter, mypy, pytest
 
