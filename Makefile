@@ -20,7 +20,8 @@ PYPROJECTS := $(wildcard pyproject.toml */pyproject.toml extracted/*/pyproject.t
 
 .PHONY: help install up test lint importlint typecheck pytest pytest-compiled proxy-compiled contract migrate seed \
 	bench-monolith bench-steps bench-proxy bench-proxy-revisions bench-proxy-instructions bench-outbox \
-	tags wrk nginx valgrind steps cutover-catalog
+	bench-backfill \
+	tags wrk nginx valgrind steps cutover-catalog pacts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -37,6 +38,9 @@ $(INSTALLED): $(PYPROJECTS)
 
 up: install ## run the current step on SQLite until Ctrl-C (ARGS="--database postgres --port N")
 	$(RUN) shop-topology up $(ARGS)
+
+pacts: install ## write the monolith's pacts with the catalog service anew (contract/pacts/)
+	SHOP_WRITE_PACTS=1 $(RUN) pytest -q monolith/tests/pacts
 
 cutover-catalog: install ## a stage of the catalog's cut-over on the `make up` shop (STAGE=status|backfill|...|rollback)
 	@test -n "$(STAGE)" || { echo "give STAGE=status|backfill|catch-up|reconcile|shadow|canary|reads|writes|rollback"; exit 2; }
@@ -90,6 +94,9 @@ bench-proxy-revisions: install wrk nginx ## the proxy of several commits, back t
 
 bench-proxy-instructions: install nginx valgrind ## instructions per request of several commits' proxy, by callgrind (REVS="a b")
 	$(RUN) python -m bench.proxy_instructions $(REVS)
+
+bench-backfill: install wrk ## the catalog's backfill of 1,000,000 products vs INSERT ... SELECT, and reads meanwhile
+	$(RUN) python -m bench.backfill
 
 bench-outbox: install ## the outbox relay: throughput with confirms vs the broker's ceiling, lag at 1,000 events/s
 	$(RUN) python -m bench.outbox

@@ -82,7 +82,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     cutover.add_argument("--proxy-admin-url", default=env("STRANGLER_ADMIN_URL"))
     cutover.add_argument("--proxy-admin-token", default=env("STRANGLER_ADMIN_TOKEN"))
-    cutover.add_argument("--batch-size", type=int, default=5_000)
+    cutover.add_argument("--batch-size", type=int, default=50_000)
     cutover.add_argument("--restart", action="store_true", help="backfill: from the first row")
     cutover.add_argument("--timeout", type=float, default=120.0, help="for the drains, seconds")
 
