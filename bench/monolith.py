@@ -28,6 +28,22 @@ def seed(database_url: str, *, command: str = "shop-monolith") -> float:
     return time.perf_counter() - started
 
 
+def copy_to_catalog_service(shop: shop_topology.RunningTopology) -> None:
+    """From step 3 the catalog service owns the catalog: what the seed wrote into the
+    monolith's tables (without events) is copied to it by the cut-over's backfill (ADR-0018)."""
+    if "catalog-http" not in shop.processes:
+        return
+    roles = {role.name: role for role in shop.topology.database.roles}
+    env = os.environ | {
+        "CATALOG_MONOLITH_DATABASE_URL": shop.database.role_url(roles["monolith"]),
+        "CATALOG_MIGRATION_DATABASE_URL": shop.database.role_url(roles["catalog-migrator"]),
+    }
+    for stage in ("backfill", "reconcile"):
+        subprocess.run(
+            ["catalog-service", "cutover", stage], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+
+
 def token(client: httpx.Client, email: str, password: str) -> dict[str, str]:
     return Login(client, email, password).headers()
 
@@ -109,6 +125,7 @@ def main() -> None:
     )
     with shop_topology.start(database="postgres") as shop:
         print(f"seeded in {seed(shop.database_url):.1f}s")
+        copy_to_catalog_service(shop)
         base = shop.base_url
         with httpx.Client(base_url=base, timeout=30) as client:
             admin = token(client, shop.admin_email, shop.admin_password)

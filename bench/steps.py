@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from bench.monolith import (
     SCALE,
     SECONDS,
     checkout_load,
+    copy_to_catalog_service,
     seed,
     stock_products,
     token,
@@ -51,6 +52,7 @@ class Shop:
     admin_password: str
     database_url: str
     seed_command: str
+    after_seed: Callable[[], None] = lambda: None
 
 
 @contextlib.contextmanager
@@ -60,7 +62,7 @@ def running(step: str, work: Path) -> Iterator[Shop]:
         with shop_topology.start(database="postgres", workdir=work / "HEAD") as shop:
             yield Shop(
                 shop.base_url, shop.admin_email, shop.admin_password, shop.database_url,
-                "shop-monolith",
+                "shop-monolith", lambda: copy_to_catalog_service(shop),
             )
         return
     tree = work / step
@@ -82,6 +84,7 @@ def running(step: str, work: Path) -> Iterator[Shop]:
 def measure(step: str, work: Path) -> tuple[LoadResult, LoadResult]:
     with running(step, work) as shop:
         took = seed(shop.database_url, command=shop.seed_command)
+        shop.after_seed()
         print(f"  {step}: seeded in {took:.1f}s", flush=True)
         with httpx.Client(base_url=shop.base_url, timeout=30) as client:
             admin = token(client, shop.admin_email, shop.admin_password)

@@ -80,15 +80,12 @@ def test_a_refused_write_leaves_neither_row_nor_event(catalog: Catalog, engine: 
     assert found.total == 0
 
 
-def test_after_taking_over_writes_the_service_numbers_on_after_the_monolith(
-    catalog: Catalog, engine: Engine
-) -> None:
-    set_owner(engine, "monolith")
-    product_id = uuid.uuid4()
-    snapshot = events.ProductSnapshot(
+def owners_product(product_id: uuid.UUID, sku: str, name: str) -> events.ProductSnapshot:
+    """A product as the owner's events carry it."""
+    return events.ProductSnapshot(
         id=product_id,
-        sku="SQL-4",
-        name="Kettle",
+        sku=sku,
+        name=name,
         description="",
         category=None,
         price=events.Price(900, "EUR"),
@@ -96,6 +93,14 @@ def test_after_taking_over_writes_the_service_numbers_on_after_the_monolith(
         created_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
         updated_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
     )
+
+
+def test_after_taking_over_writes_the_service_numbers_on_after_the_monolith(
+    catalog: Catalog, engine: Engine
+) -> None:
+    set_owner(engine, "monolith")
+    product_id = uuid.uuid4()
+    snapshot = owners_product(product_id, "SQL-4", "Kettle")
     for sequence, kind in [(1, "product_created"), (2, "product_changed")]:
         event = Received(uuid.uuid4(), kind, "product", product_id, sequence, product=snapshot)
         assert catalog.apply(event) is Outcome.APPLIED
@@ -117,17 +122,7 @@ def test_after_taking_over_writes_the_service_numbers_on_after_the_monolith(
 def test_a_stale_state_never_overwrites_a_later_one(catalog: Catalog, engine: Engine) -> None:
     set_owner(engine, "monolith")
     product_id = uuid.uuid4()
-    base = events.ProductSnapshot(
-        id=product_id,
-        sku="SQL-5",
-        name="Late",
-        description="",
-        category=None,
-        price=events.Price(100, "EUR"),
-        active=True,
-        created_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
-        updated_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
-    )
+    base = owners_product(product_id, "SQL-5", "Late")
     newer = Received(uuid.uuid4(), "product_changed", "product", product_id, 5, product=base)
     older_state = events.ProductSnapshot(**{**base.__dict__, "name": "Early"})
     older = Received(uuid.uuid4(), "product_created", "product", product_id, 1, product=older_state)
