@@ -155,3 +155,54 @@ def test_noise_is_learned_from_a_sample_of_requests() -> None:
         assert (stats.compared, stats.mismatched) == (8, 0)  # the sampled model filters nonce
         assert stats.noise.samples == 2  # one request in four took a second primary copy
         assert len(shop.seen) == 8 + 8 + 2  # answers, candidate copies, noise copies
+
+
+def lagging(price: int, *, behind_for: int) -> "object":
+    """A candidate whose first `behind_for` answers are old (a replica catching up)."""
+
+    def factory(state: Running) -> web.Application:
+        answered = []
+
+        async def handle(request: web.Request) -> web.Response:
+            answered.append(request)
+            caught_up = len(answered) > behind_for
+            body = {"sku": "LAMP", "price": price if caught_up else price - 1, "from": "x"}
+            return web.json_response(body)
+
+        application = web.Application()
+        application.router.add_route("*", "/{tail:.*}", handle)
+        return application
+
+    return factory
+
+
+RECHECKED = SHADOW.replace(
+    'shadow_ignore = ["generated_at"]', 'shadow_ignore = ["generated_at"]\nshadow_recheck_ms = 50'
+)
+
+
+def test_a_difference_gone_when_asked_again_is_lag_not_a_mismatch() -> None:
+    apps = {"old": app(100, name="x"), "new": lagging(100, behind_for=1)}
+    with running(RECHECKED, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.get("/p")
+        stats = stats_after(shop, 1)
+        assert (stats.compared, stats.settled, stats.mismatched) == (1, 1, 0)
+
+
+def test_a_difference_that_stays_when_asked_again_is_a_mismatch() -> None:
+    apps = {"old": app(100, name="x"), "new": app(90, name="x")}
+    with running(RECHECKED, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.get("/p")
+        stats = stats_after(shop, 1)
+        assert (stats.compared, stats.settled, stats.mismatched) == (1, 0, 1)
+        assert stats.recent[0]["differences"] == [
+            {"path": "price", "primary": 100, "candidate": 90}
+        ]
+
+
+def test_without_a_recheck_a_lagging_answer_is_a_mismatch() -> None:
+    apps = {"old": app(100, name="x"), "new": lagging(100, behind_for=1)}
+    with running(SHADOW, apps) as shop, httpx.Client(base_url=shop.url) as client:
+        client.get("/p")
+        stats = stats_after(shop, 1)
+        assert (stats.settled, stats.mismatched) == (0, 1)

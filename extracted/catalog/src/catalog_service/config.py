@@ -15,3 +15,9 @@ class Settings(BaseSettings):
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # as the monolith's
     log_format: str = Field(default="console", pattern="^(console|json)$")
+    # Host names (port ignored) the service answers for; a leading dot admits subdomains.
+    trusted_hosts: str = "localhost,127.0.0.1,[::1]"
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        return [host.strip() for host in self.trusted_hosts.split(",") if host.strip()]

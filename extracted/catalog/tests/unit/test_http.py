@@ -198,3 +198,23 @@ def test_a_write_reaching_the_replica_is_refused_with_the_owner_named(
     assert response.status_code == 409
     assert response.json()["type"] == "https://shop.example/problems/writes-elsewhere"
     assert response.json()["owner"] == "monolith"
+
+
+@pytest.mark.parametrize(
+    ("host", "answered"),
+    [
+        ("localhost", 200),
+        ("127.0.0.1:8000", 200),
+        ("evil.example", 400),
+        ("LOCALHOST", 400),
+        ("localhost.", 400),
+    ],
+)
+def test_only_a_trusted_host_is_answered_as_the_monolith_does(
+    http: AsgiClient, host: str, answered: int
+) -> None:
+    response = http.request("GET", "/api/v1/products", headers={"Host": host})
+    assert response.status_code == answered
+    if answered == 400:
+        assert response.json()["detail"] == f"Host {host!r} is not trusted."
+        assert response.headers["content-type"] == PROBLEM

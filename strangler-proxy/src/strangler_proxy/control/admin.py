@@ -35,6 +35,7 @@ def state(control: Control, metrics: Metrics) -> dict[str, Any]:
                 "mismatched": shadow.mismatched,
                 "dropped": shadow.dropped,
                 "failed": shadow.failed,
+                "settled": shadow.settled,
                 "recent": list(shadow.recent),
             }
         )

@@ -35,7 +35,8 @@ def _routes(routes: list[dict[str, Any]]) -> str:
             if not shadow
             else (
                 f"{shadow['compared']} compared, {shadow['mismatched']} mismatched, "
-                f"{shadow['dropped']} dropped, {shadow['failed']} failed"
+                f"{shadow['settled']} settled, {shadow['dropped']} dropped, "
+                f"{shadow['failed']} failed"
             )
         )
         rows.append(

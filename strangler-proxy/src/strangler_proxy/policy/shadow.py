@@ -17,6 +17,9 @@ from strangler_proxy.wire.upstream import Exchange, UpstreamError
 
 log = structlog.get_logger(__name__)
 NO_NOISE_COPY = Snapshot(0, {}, b"")  # this request took no noise copy
+# A difference is looked at again up to this many times, `shadow_recheck_ms` apart: a replica
+# under a stream of writes may be behind at one look and caught up at the next.
+RECHECKS = 3
 Fetch = Callable[[str, bytes, bool], Awaitable[Exchange]]  # upstream, request bytes, is HEAD
 
 
@@ -26,6 +29,7 @@ class RouteShadowStats:
     mismatched: int = 0
     dropped: int = 0  # not copied: too many copies in flight, or the body was too large
     failed: int = 0  # the candidate (or the noise copy) could not answer
+    settled: int = 0  # differed, then agreed when asked again (`shadow_recheck_ms`): lag
     noise: NoiseModel = field(default_factory=NoiseModel)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
 
@@ -120,7 +124,46 @@ class Shadower:
             stats.dropped += 1
             self.on_result(route.name, "dropped")
             return
-        self._judge(route, capture.snapshot(), candidate, again, stats, method, path)
+        real = self._differences(route, capture.snapshot(), candidate, again, stats)
+        for _ in range(RECHECKS if route.shadow_recheck_ms else 0):
+            if not real:
+                break
+            later = await self._recheck(route, data, head_only, stats)
+            if later is None:  # a second look failed: no verdict
+                return
+            if not later:
+                stats.compared += 1
+                stats.settled += 1
+                self.on_result(route.name, "settled")
+                return
+            real = later
+        self._judge(route, real, stats, method, path)
+
+    async def _recheck(
+        self, route: Route, data: bytes, head_only: bool, stats: RouteShadowStats
+    ) -> list[Difference] | None:
+        """Ask both sides again after `shadow_recheck_ms`: what still differs, or None if
+        either could not answer."""
+        assert route.candidate is not None
+        await asyncio.sleep(route.shadow_recheck_ms / 1000)
+        try:
+            primary, candidate = await asyncio.wait_for(
+                asyncio.gather(
+                    self._snapshot(route.primary, data, head_only),
+                    self._snapshot(route.candidate, data, head_only),
+                ),
+                self.timeout,
+            )
+        except (UpstreamError, TimeoutError) as error:
+            stats.failed += 1
+            self.on_result(route.name, "failed")
+            log.info("shadow_failed", route=route.name, error=repr(error))
+            return None
+        if primary is None or candidate is None:
+            stats.dropped += 1
+            self.on_result(route.name, "dropped")
+            return None
+        return self._differences(route, primary, candidate, NO_NOISE_COPY, stats)
 
     async def _both(
         self, route: Route, data: bytes, head_only: bool, capture: Capture
@@ -155,17 +198,15 @@ class Shadower:
         headers = dict(zip(head.names, (value for _, value in head.headers), strict=True))
         return None if too_large else Snapshot(head.status, headers, bytes(body))
 
-    def _judge(
+    def _differences(
         self,
         route: Route,
         primary: Snapshot,
         candidate: Snapshot,
         again: Snapshot,
         stats: RouteShadowStats,
-        method: str,
-        path: str,
-    ) -> None:
-        real = real_differences(
+    ) -> list[Difference]:
+        return real_differences(
             primary,
             candidate,
             None if again is NO_NOISE_COPY else again,
@@ -173,6 +214,15 @@ class Shadower:
             ignore=route.shadow_ignore,
             threshold=self.noise_threshold,
         )
+
+    def _judge(
+        self,
+        route: Route,
+        real: list[Difference],
+        stats: RouteShadowStats,
+        method: str,
+        path: str,
+    ) -> None:
         stats.compared += 1
         self.on_result(route.name, "mismatch" if real else "match")
         if real:

@@ -29,6 +29,7 @@ ROUTE_KEYS = frozenset(
         "shadow_methods",
         "shadow_ignore",
         "shadow_unsafe",
+        "shadow_recheck_ms",
     }
 )
 
@@ -60,6 +61,9 @@ class Route:
     shadow_methods: frozenset[str] = SAFE_METHODS
     shadow_ignore: tuple[str, ...] = ()  # field globs never compared, e.g. "*.created_at"
     shadow_unsafe: bool = False  # explicitly allows unsafe methods in shadow_methods
+    # A difference is checked again after this long, both sides asked anew: one that has gone
+    # by then was a replica's lag, not a mismatch (0: no second look; ADR-0009, ADR-0018).
+    shadow_recheck_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,9 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
     if "methods" in raw and not _strings(raw, "methods", [], f"route {name}"):
         raise ConfigError(f"route {name}: methods is empty; leave it out to match every method")
     methods = _strings(raw, "methods", [], f"route {name}")
+    recheck = _number(raw, "shadow_recheck_ms", 0.0, f"route {name}")
+    if recheck != int(recheck) or not 0 <= recheck <= 10_000:
+        raise ConfigError(f"route {name}: shadow_recheck_ms must be a whole number, 0 to 10000")
     return Route(
         name=name,
         path=path,
@@ -182,6 +189,7 @@ def _route(n: int, raw: dict[str, object], upstreams: dict[str, Upstream]) -> Ro
         shadow_methods=_shadow_methods(name, raw),
         shadow_ignore=tuple(_strings(raw, "shadow_ignore", [], f"route {name}")),
         shadow_unsafe=_flag(raw, "shadow_unsafe", f"route {name}"),
+        shadow_recheck_ms=int(recheck),
     )
 
 
@@ -254,6 +262,7 @@ def with_route_changed(table: RoutingTable, name: str, changes: dict[str, object
                 "shadow_methods": sorted(route.shadow_methods),
                 "shadow_ignore": list(route.shadow_ignore),
                 "shadow_unsafe": route.shadow_unsafe,
+                "shadow_recheck_ms": route.shadow_recheck_ms,
             }
             if route.methods is not None:
                 raw["methods"] = sorted(route.methods)

@@ -45,13 +45,25 @@ def backfill(
     batch_size: int = 50_000,
     restart: bool = False,
     progress: Callable[[int], None] = lambda _: None,
+    streamed: bool | None = None,
 ) -> Copied:
-    """Copy every product after the last one copied (all of them with `restart`)."""
+    """Copy every product after the last one copied (all of them with `restart`): streamed
+    by binary COPY between two PostgreSQL databases, row by row otherwise (or if `streamed`
+    is False)."""
     postgres = target.dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     with target.begin() as connection:
         start = _start(connection, insert, restart)
-    if postgres and source.engine.dialect.name == "postgresql":
+        everyone = source.categories()  # those no product names too: few, copied first
+        if everyone:
+            statement = insert(categories).on_conflict_do_nothing(index_elements=["id"])
+            connection.execute(statement, everyone)
+    both_postgres = postgres and source.engine.dialect.name == "postgresql"
+    if streamed is None:
+        streamed = both_postgres
+    if streamed and not both_postgres:
+        raise ValueError("a streamed backfill needs PostgreSQL on both sides")
+    if streamed:
         copied = copy_batches(source, target, start["last_id"], batch_size, progress)
     else:
         copied = _row_batches(source, target, insert, start["last_id"], batch_size, progress)

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from catalog_service.bootstrap import Catalog, bootstrap
 from catalog_service.config import Settings
 from catalog_service.entrypoints.http import admin_routes, catalog_routes, health, problems
+from catalog_service.entrypoints.http.hosts import TrustedHosts
 from catalog_service.entrypoints.http.observability import Observed
 from catalog_service.entrypoints.http.rendering import ShopJSONResponse
 from catalog_service.entrypoints.http.routing import MethodTable
@@ -36,6 +37,7 @@ def create_app(catalog: Catalog | None = None) -> FastAPI:
         app.include_router(router)
     app.state.methods = MethodTable(*routers)
     app.add_middleware(_Options, methods=app.state.methods)
+    app.add_middleware(TrustedHosts, trusted=catalog.settings.trusted_host_list)
     app.add_middleware(Observed)
     return app
 

@@ -1,6 +1,7 @@
 """RFC 9457 problem details, with the types, titles and details the monolith answered, so
 that a client cannot tell which side served it (ADR-0017)."""
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,6 @@ from catalog_service.domain.errors import (
     SlugTaken,
     WritesElsewhere,
 )
-from catalog_service.entrypoints.http.rendering import dumps
 
 TYPE_BASE = "https://shop.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -57,16 +57,21 @@ class InvalidBody(Exception):
 
 
 def problem(request: Request, code: str, detail: str, **extra: Any) -> Response:
+    return problem_response(request.scope["path"], code, detail, **extra)
+
+
+def problem_response(path: str, code: str, detail: str, **extra: Any) -> Response:
     status, title = PROBLEMS[code]
     body = {
         "type": TYPE_BASE + code,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.scope["path"],
+        "instance": path,
         **extra,
     }
-    response = Response(dumps(body), status_code=status, media_type=MEDIA_TYPE)
+    # As Flask's json.dumps wrote the monolith's problems: ASCII, ", " and ": " between items.
+    response = Response(json.dumps(body).encode(), status_code=status, media_type=MEDIA_TYPE)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="shop"'
     if status == 413:  # the rest of the body stays unread: the connection cannot go on
