@@ -53,7 +53,6 @@ def apply(session: Session, body: dict[str, Any]) -> Outcome:
     if not replica.add_to_inbox(event["inbox"]):
         session.rollback()
         return Outcome.DUPLICATE
-    replica.raise_sequence(event["aggregate_type"], event["aggregate_id"], event["sequence"])
     outcome = Outcome.NOT_STATE
     if event["category"] is not None:
         replica.put_category(event["category"])
@@ -64,6 +63,9 @@ def apply(session: Session, body: dict[str, Any]) -> Outcome:
             replica.put_category(product["category"])
         kept = replica.put_product(_product_row(product, version=event["sequence"]))
         outcome = Outcome.APPLIED if kept else Outcome.STALE
+    # Last, as the outbox's writer does: rows in one order (catalog rows, then sequences), so
+    # that two writers never deadlock.
+    replica.raise_sequence(event["aggregate_type"], event["aggregate_id"], event["sequence"])
     session.commit()
     return outcome
 

@@ -237,7 +237,9 @@ COPY (
     LIMIT %s
 ) TO STDOUT (FORMAT BINARY)
 """
-# The same columns, in the same types (binary COPY checks nothing but the count).
+# The same columns, in the same types (binary COPY checks nothing but the count). The merge
+# takes its rows in one order, categories, products, then sequences, each by id, as every other
+# writer of these tables does (the unit of work, the replica): no two of them deadlock.
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS backfill_batch (
     id uuid, sku varchar(32), name varchar(200), description text, category_id uuid,
@@ -251,6 +253,7 @@ MERGE = (
     INSERT INTO catalog_service.categories (id, slug, name)
     SELECT DISTINCT category_id, category_slug, category_name FROM backfill_batch
     WHERE category_id IS NOT NULL
+    ORDER BY category_id
     ON CONFLICT (id) DO NOTHING
     """,
     """
@@ -259,6 +262,7 @@ MERGE = (
     SELECT id, sku, name, description, category_id, price_amount, price_currency, active,
            created_at, updated_at, version
     FROM backfill_batch
+    ORDER BY id
     ON CONFLICT (id) DO UPDATE SET
         sku = excluded.sku, name = excluded.name, description = excluded.description,
         category_id = excluded.category_id, price_amount = excluded.price_amount,
@@ -270,6 +274,7 @@ MERGE = (
     """
     INSERT INTO catalog_service.outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
     SELECT 'product', id::text, version FROM backfill_batch WHERE version > 0
+    ORDER BY id
     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
     SET last_sequence = GREATEST(s.last_sequence, excluded.last_sequence)
     """,

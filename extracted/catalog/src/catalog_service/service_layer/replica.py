@@ -26,7 +26,6 @@ def apply(uow: AbstractUnitOfWork, event: Received) -> Outcome:
             return Outcome.OWN
         if not uow.inbox.add(event):
             return Outcome.DUPLICATE
-        uow.inbox.raise_sequence(event.aggregate_type, event.aggregate_id, event.sequence)
         outcome = Outcome.NOT_STATE
         if event.category is not None:
             uow.categories.put_snapshot(event.category)
@@ -36,5 +35,8 @@ def apply(uow: AbstractUnitOfWork, event: Received) -> Outcome:
                 uow.categories.put_snapshot(event.product.category)
             kept = uow.products.put_snapshot(event.product, version=event.sequence)
             outcome = Outcome.APPLIED if kept else Outcome.STALE
+        # Last, as every writer does (the unit of work, the backfill): rows in one order,
+        # categories, products, then sequences, so that two writers never deadlock.
+        uow.inbox.raise_sequence(event.aggregate_type, event.aggregate_id, event.sequence)
         uow.commit()
         return outcome
