@@ -147,13 +147,17 @@ class Shadower:
         assert route.candidate is not None
         await asyncio.sleep(route.shadow_recheck_ms / 1000)
         try:
-            primary, candidate = await asyncio.wait_for(
-                asyncio.gather(
-                    self._snapshot(route.primary, data, head_only),
-                    self._snapshot(route.candidate, data, head_only),
-                ),
-                self.timeout,
+            # gather answers a list where its types say tuple: mypyc checks what it is given
+            answers = list(
+                await asyncio.wait_for(
+                    asyncio.gather(
+                        self._snapshot(route.primary, data, head_only),
+                        self._snapshot(route.candidate, data, head_only),
+                    ),
+                    self.timeout,
+                )
             )
+            primary, candidate = answers[0], answers[1]
         except (UpstreamError, TimeoutError) as error:
             stats.failed += 1
             self.on_result(route.name, "failed")
